@@ -1,0 +1,1 @@
+"""Storage: object types as real SQL tables, and safe migrations between pack versions."""

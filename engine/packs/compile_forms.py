@@ -1,0 +1,87 @@
+"""Compiling form declarations: later packs replace forms of the same name whole."""
+
+from __future__ import annotations
+
+from engine.errors import Problem, did_you_mean
+from engine.objects.model import FormDef, FormField, FormSection, ObjectType
+from engine.packs.compile_objects import humanize, text_of
+from engine.packs.loader import LoadedPack, SpecFile
+from engine.packs.models import FormSpec
+
+__all__ = ["compile_forms"]
+
+
+def compile_forms(packs: list[LoadedPack], objects: dict[str, ObjectType], declared: set[str]
+                  ) -> tuple[dict[str, FormDef], list[Problem]]:
+    problems: list[Problem] = []
+    chosen: dict[str, SpecFile] = {}
+    for pack in packs:
+        seen_here: dict[str, SpecFile] = {}
+        for spec_file in pack.specs("forms"):
+            spec = spec_file.spec
+            assert isinstance(spec, FormSpec)
+            if spec.form in seen_here:
+                problems.append(Problem(
+                    "form_duplicate",
+                    f"form '{spec.form}' is declared twice in this pack (also in "
+                    f"{seen_here[spec.form].doc.file})", spec_file.doc.pos(("form",))))
+                continue
+            seen_here[spec.form] = spec_file
+            chosen[spec.form] = spec_file  # a later pack's form replaces the base's
+    forms: dict[str, FormDef] = {}
+    for spec_file in chosen.values():
+        spec = spec_file.spec
+        assert isinstance(spec, FormSpec)
+        if spec.object in declared and spec.object not in objects:
+            continue  # the object itself is broken and already reported
+        form = _compile_form(spec_file, objects, problems)
+        if form is not None:
+            forms[form.name] = form
+    return forms, problems
+
+
+def _compile_form(spec_file: SpecFile, objects: dict[str, ObjectType],
+                  problems: list[Problem]) -> FormDef | None:
+    spec = spec_file.spec
+    assert isinstance(spec, FormSpec)
+    doc = spec_file.doc
+    obj = objects.get(spec.object)
+    if obj is None:
+        problems.append(Problem(
+            "form_unknown_object",
+            f"form '{spec.form}' is for unknown object '{spec.object}'"
+            f"{did_you_mean(spec.object, objects)}", doc.pos(("object",))))
+        return None
+    before = len(problems)
+    placed: set[str] = set()
+    sections: list[FormSection] = []
+    for si, section in enumerate(spec.sections):
+        fields: list[FormField] = []
+        for fi, ff in enumerate(section.fields):
+            where = doc.pos(("sections", si, "fields", fi))
+            if ff.field not in obj.fields:
+                problems.append(Problem(
+                    "form_unknown_field",
+                    f"form '{spec.form}': object '{obj.name}' has no field '{ff.field}'"
+                    f"{did_you_mean(ff.field, obj.fields)}", where))
+                continue
+            if ff.field in placed:
+                problems.append(Problem(
+                    "form_field_repeated",
+                    f"form '{spec.form}': field '{ff.field}' is placed twice", where))
+                continue
+            placed.add(ff.field)
+            fdef = obj.fields[ff.field]
+            fields.append(FormField(
+                field=ff.field, widget=ff.widget,
+                read_only=ff.read_only or fdef.read_only or fdef.system,
+                label=text_of(ff.label), help=text_of(ff.help),
+                placeholder=text_of(ff.placeholder)))
+        sections.append(FormSection(tuple(fields), text_of(section.title),
+                                    text_of(section.description), section.columns))
+    if len(problems) > before:
+        return None
+    return FormDef(
+        name=spec.form, object=obj.name,
+        label=text_of(spec.label) or text_of(None, humanize(spec.form)) or obj.label,
+        purpose=spec.purpose, sections=tuple(sections), pos=doc.pos(("form",)))

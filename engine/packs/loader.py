@@ -1,0 +1,160 @@
+"""Finding packs on disk, following ``extends:``, and reading their files into pack models."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from engine.errors import PackError, Problem, SourcePos
+from engine.packs.models import FormSpec, ObjectSpec, PackManifest
+from engine.packs.source import SourceDocument, load_yaml_document
+from engine.packs.spec_errors import validate_spec
+
+__all__ = ["LoadedPack", "SpecFile", "load_packs", "PACK_FOLDERS"]
+
+MANIFEST = "pack.yaml"
+
+#: The folders a pack may have, each holding one kind of YAML file.
+PACK_FOLDERS: dict[str, type] = {"objects": ObjectSpec, "forms": FormSpec}
+
+
+@dataclass(frozen=True, slots=True)
+class SpecFile:
+    """One validated YAML file: its model and its document (for positions)."""
+
+    spec: object
+    doc: SourceDocument
+
+
+@dataclass(slots=True)
+class LoadedPack:
+    path: Path
+    manifest: PackManifest
+    manifest_doc: SourceDocument
+    files: dict[str, list[SpecFile]] = field(default_factory=dict)
+
+    def specs(self, folder: str) -> list[SpecFile]:
+        return self.files.get(folder, [])
+
+
+def display_path(path: Path) -> str:
+    """``path`` relative to the working directory when it lies below it (shorter messages)."""
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return str(path)
+    return str(path) if rel.startswith("..") else rel
+
+
+def load_packs(paths: Sequence[Path | str]) -> list[LoadedPack]:
+    """Load the packs at ``paths`` and every pack they extend, base packs first, each once.
+
+    Raises :class:`PackError` with every problem found across all files.
+    """
+    loaded: dict[Path, LoadedPack] = {}
+    order: list[LoadedPack] = []
+    problems: list[Problem] = []
+
+    def visit(path: Path, chain: tuple[Path, ...], referrer: SourcePos | None) -> None:
+        path = path.resolve()
+        if path in chain:
+            cycle = " -> ".join(p.name for p in (*chain, path))
+            problems.append(Problem("pack_extends_cycle", f"packs extend each other: {cycle}",
+                                    referrer))
+            return
+        if path in loaded:
+            return
+        manifest_path = path / MANIFEST
+        if not manifest_path.is_file():
+            what = "folder" if path.is_dir() else "path"
+            problems.append(
+                Problem("pack_not_found",
+                        f"no pack at '{display_path(path)}': the {what} has no {MANIFEST}",
+                        referrer)
+            )
+            return
+        try:
+            pack = _read_pack(path)
+        except PackError as exc:
+            problems.extend(exc.problems)
+            return
+        loaded[path] = pack
+        for i, base in enumerate(pack.manifest.extends):
+            visit(_resolve_base(path, base), (*chain, path),
+                  pack.manifest_doc.pos(("extends", i)))
+        order.append(pack)
+
+    for p in paths:
+        visit(Path(p), (), None)
+    names: dict[str, LoadedPack] = {}
+    for pack in order:
+        if pack.manifest.name in names:
+            problems.append(Problem(
+                "pack_duplicate_name",
+                f"two packs are named '{pack.manifest.name}': "
+                f"{display_path(names[pack.manifest.name].path)} and {display_path(pack.path)}",
+                pack.manifest_doc.pos(("name",)),
+            ))
+        names[pack.manifest.name] = pack
+    if problems:
+        raise PackError(problems)
+    return order
+
+
+def _resolve_base(pack_path: Path, base: str) -> Path:
+    candidate = (pack_path / base)
+    if (candidate / MANIFEST).is_file():
+        return candidate
+    # A bare name: a pack folder beside this one.
+    sibling = pack_path.parent / base
+    return sibling if (sibling / MANIFEST).is_file() else candidate
+
+
+def _read_pack(path: Path) -> LoadedPack:
+    problems: list[Problem] = []
+    manifest_doc = load_yaml_document(path / MANIFEST, display_path(path / MANIFEST))
+    manifest, errs = validate_spec(manifest_doc, PackManifest)
+    if manifest is None:
+        raise PackError(errs)
+    pack = LoadedPack(path=path, manifest=manifest, manifest_doc=manifest_doc)
+    for entry in sorted(path.iterdir()):
+        if entry.name.startswith(".") or entry.name in (MANIFEST, "tests", "README.md"):
+            continue
+        if entry.is_dir() and entry.name not in PACK_FOLDERS:
+            if any(entry.glob("*.yaml")):
+                problems.append(_unknown_place(entry))
+            continue
+        if entry.is_file() and entry.suffix in (".yaml", ".yml"):
+            problems.append(_unknown_place(entry))
+    for folder, model in PACK_FOLDERS.items():
+        files: list[SpecFile] = []
+        for file in sorted((path / folder).glob("*.y*ml")):
+            try:
+                doc = load_yaml_document(file, display_path(file))
+            except PackError as exc:
+                problems.extend(exc.problems)
+                continue
+            if not isinstance(doc.data, dict):
+                problems.append(Problem("invalid_value", "the file must hold a mapping",
+                                        doc.pos(())))
+                continue
+            spec, errs = validate_spec(doc, model)
+            problems.extend(errs)
+            if spec is not None:
+                files.append(SpecFile(spec, doc))
+        pack.files[folder] = files
+    if problems:
+        raise PackError(problems)
+    return pack
+
+
+def _unknown_place(entry: Path) -> Problem:
+    known = ", ".join(f"{f}/" for f in PACK_FOLDERS)
+    return Problem(
+        "pack_unknown_file",
+        f"'{entry.name}' is not part of the pack layout: put YAML files in {known} "
+        f"(besides {MANIFEST})",
+        SourcePos(display_path(entry), 1, 1),
+    )

@@ -1,0 +1,310 @@
+"""The pack format, declared once as pydantic models.
+
+These models describe what a pack's YAML files may say. ``flowdesk schema pack`` prints their
+JSON Schema; editors and the designer use it. Each key's docstring becomes its description.
+Models forbid unknown keys; the loader turns pydantic's errors into ``file:line:col`` problems.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+__all__ = [
+    "Identifier",
+    "Label",
+    "PackManifest",
+    "OptionSpec",
+    "FieldSpec",
+    "IndexSpec",
+    "ObjectSpec",
+    "FormFieldSpec",
+    "FormSectionSpec",
+    "FormSpec",
+    "FIELD_TYPES",
+    "LOCALES",
+]
+
+#: Names of objects, fields, forms and packs: lower snake case, safe as SQL identifiers.
+Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,47}$")]
+
+#: Locales a label may carry; ``en`` is the fallback.
+LOCALES = ("en", "zh-CN")
+
+FIELD_TYPES = (
+    "string",
+    "text",
+    "integer",
+    "decimal",
+    "boolean",
+    "date",
+    "datetime",
+    "duration",
+    "enum",
+    "multi_enum",
+    "tags",
+    "email",
+    "phone",
+    "url",
+    "reference",
+    "json",
+)
+
+FieldTypeName = Literal[
+    "string",
+    "text",
+    "integer",
+    "decimal",
+    "boolean",
+    "date",
+    "datetime",
+    "duration",
+    "enum",
+    "multi_enum",
+    "tags",
+    "email",
+    "phone",
+    "url",
+    "reference",
+    "json",
+]
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+
+class Label(_Spec):
+    """A text in several languages. In YAML a plain string means the English text."""
+
+    en: str
+    """English text; also the fallback for any other locale."""
+    zh_CN: str | None = Field(default=None, alias="zh-CN")
+    """Simplified Chinese text."""
+
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, populate_by_name=True, use_attribute_docstrings=True
+    )
+
+    def get(self, locale: str) -> str:
+        if locale == "zh-CN" and self.zh_CN:
+            return self.zh_CN
+        return self.en
+
+    def as_dict(self) -> dict[str, str]:
+        out = {"en": self.en}
+        if self.zh_CN:
+            out["zh-CN"] = self.zh_CN
+        return out
+
+
+def _label_from_str(value: Any) -> Any:
+    return {"en": value} if isinstance(value, str) else value
+
+
+class PackManifest(_Spec):
+    """``pack.yaml``: who the pack is and which packs it builds on."""
+
+    name: Identifier
+    """The pack's name, unique among loaded packs."""
+    version: str = "0.1.0"
+    """The pack's own version (semantic versioning recommended)."""
+    title: Label | None = None
+    """A human title."""
+    description: Label | None = None
+    """What the pack is for."""
+    extends: list[str] = Field(default_factory=list)
+    """Packs this one builds on, as paths relative to this pack's folder or names of packs
+    found beside it. Base packs load first; this pack adds to and overrides them."""
+    default_locale: Literal["en", "zh-CN"] = "en"
+    """The locale the UI starts in."""
+
+    _coerce_title = field_validator("title", "description", mode="before")(
+        classmethod(lambda cls, v: _label_from_str(v))
+    )
+
+
+class OptionSpec(_Spec):
+    """One choice of an ``enum``, ``multi_enum`` or ``tags`` field."""
+
+    value: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    """The stored value; rules compare against it."""
+    label: Label | None = None
+    """What users see; defaults to the value."""
+    color: str | None = None
+    """An optional CSS colour for badges."""
+
+    _coerce_label = field_validator("label", mode="before")(
+        classmethod(lambda cls, v: _label_from_str(v))
+    )
+
+
+class FieldSpec(_Spec):
+    """One field of an object. In an ``extend:`` file only the keys given override the base."""
+
+    type: FieldTypeName | None = None
+    """The field type. Required for a new field; may not change when extending."""
+    label: Label | None = None
+    """What users see; defaults to the field name."""
+    help: Label | None = None
+    """A help text shown under the input."""
+    required: bool | None = None
+    """A value must be given when the record is created and may never be cleared."""
+    unique: bool | None = None
+    """No two records may share a value (a unique index)."""
+    indexed: bool | None = None
+    """Create an index on this field for fast filters and sorting."""
+    default: Any = None
+    """The value a new record gets when none is given."""
+    min: float | int | None = None
+    """Smallest allowed value (integer, decimal, duration in seconds)."""
+    max: float | int | None = None
+    """Largest allowed value (integer, decimal, duration in seconds)."""
+    min_length: int | None = Field(default=None, ge=0)
+    """Shortest allowed text."""
+    max_length: int | None = Field(default=None, ge=1)
+    """Longest allowed text; also the column width for ``string``."""
+    pattern: str | None = None
+    """A regular expression the whole text must match."""
+    precision: int | None = Field(default=None, ge=1, le=38)
+    """Total digits of a ``decimal`` (default 18)."""
+    scale: int | None = Field(default=None, ge=0, le=18)
+    """Digits after the point of a ``decimal`` (default 4)."""
+    options: list[OptionSpec] | None = None
+    """Choices of an ``enum`` / ``multi_enum`` / ``tags`` field. Extending adds options and
+    overrides the labels of existing ones."""
+    to: Identifier | None = None
+    """The object a ``reference`` points to."""
+    on_delete: Literal["restrict", "set_null", "cascade"] | None = None
+    """What deleting the referenced record does: refuse (default), clear this field, or delete
+    this record too."""
+    renamed_from: Identifier | None = None
+    """The field's previous name: migrations rename the column and keep its data."""
+    read_only: bool | None = None
+    """Users cannot set it through forms or the API; the engine (workflows, automations) can."""
+
+    _coerce_labels = field_validator("label", "help", mode="before")(
+        classmethod(lambda cls, v: _label_from_str(v))
+    )
+
+    @field_validator("options", mode="before")
+    @classmethod
+    def _options_shorthand(cls, value: Any) -> Any:
+        # ``options: [P1, P2]`` is shorthand for ``[{value: P1}, {value: P2}]``.
+        if isinstance(value, list):
+            return [{"value": str(v)} if isinstance(v, str | int) else v for v in value]
+        return value
+
+
+class IndexSpec(_Spec):
+    """An index over one or more fields."""
+
+    fields: list[Identifier] = Field(min_length=1)
+    """The indexed fields, in order."""
+    unique: bool = False
+    """No two records may share the combination."""
+    name: Identifier | None = None
+    """The index name; generated from the fields when omitted."""
+
+
+class ObjectSpec(_Spec):
+    """A file under ``objects/``: one custom object (``object:``) or additions to an object of
+    a base pack (``extend:``)."""
+
+    object: Identifier | None = None
+    """The name of a new object."""
+    extend: Identifier | None = None
+    """The name of a base pack's object this file adds to."""
+    label: Label | None = None
+    """The object's name as users see it (singular)."""
+    plural: Label | None = None
+    """The plural, for lists and menus."""
+    description: Label | None = None
+    """What the object is for."""
+    title_field: Identifier | None = None
+    """The field shown as a record's title (defaults to the first string field)."""
+    fields: dict[Identifier, FieldSpec] = Field(default_factory=dict)
+    """The object's fields, in display order. System fields (id, created_at, updated_at,
+    created_by, version) are added by the engine and may not be declared."""
+    indexes: list[IndexSpec] = Field(default_factory=list)
+    """Extra indexes."""
+
+    _coerce_labels = field_validator("label", "plural", "description", mode="before")(
+        classmethod(lambda cls, v: _label_from_str(v))
+    )
+
+
+class FormFieldSpec(_Spec):
+    """A field placed on a form. In YAML a plain field name is shorthand for ``{field: name}``."""
+
+    field: Identifier
+    """The object's field."""
+    widget: (
+        Literal[
+            "text", "textarea", "richtext", "select", "radio", "checkboxes", "checkbox",
+            "date", "datetime", "duration", "number", "email", "phone", "url", "reference",
+            "tags", "json", "hidden",
+        ]
+        | None
+    ) = None
+    """How the field is edited; defaults from the field type."""
+    read_only: bool = False
+    """Shown but not editable on this form."""
+    label: Label | None = None
+    """Overrides the field's label on this form."""
+    help: Label | None = None
+    """Overrides the field's help text on this form."""
+    placeholder: Label | None = None
+    """Text shown in an empty input."""
+
+    _coerce_labels = field_validator("label", "help", "placeholder", mode="before")(
+        classmethod(lambda cls, v: _label_from_str(v))
+    )
+
+
+def _form_field_shorthand(value: Any) -> Any:
+    if isinstance(value, list):
+        return [{"field": v} if isinstance(v, str) else v for v in value]
+    return value
+
+
+class FormSectionSpec(_Spec):
+    """A titled group of fields on a form."""
+
+    title: Label | None = None
+    """The section heading."""
+    description: Label | None = None
+    """A text under the heading."""
+    columns: int = Field(default=1, ge=1, le=4)
+    """How many columns the section lays its fields out in."""
+    fields: list[FormFieldSpec] = Field(min_length=1)
+    """The fields, in order."""
+
+    _coerce_labels = field_validator("title", "description", mode="before")(
+        classmethod(lambda cls, v: _label_from_str(v))
+    )
+    _coerce_fields = field_validator("fields", mode="before")(
+        classmethod(lambda cls, v: _form_field_shorthand(v))
+    )
+
+
+class FormSpec(_Spec):
+    """A file under ``forms/``: how records of an object are entered and shown. A form with the
+    name of a base pack's form replaces that form's layout."""
+
+    form: Identifier
+    """The form's name."""
+    object: Identifier
+    """The object whose records it edits."""
+    label: Label | None = None
+    """The form's title."""
+    purpose: Literal["create", "edit", "view", "portal"] = "edit"
+    """Where the form is used: creating records, editing them, a read-only view, or the
+    customer portal."""
+    sections: list[FormSectionSpec] = Field(min_length=1)
+    """The sections, in order."""
+
+    _coerce_labels = field_validator("label", mode="before")(
+        classmethod(lambda cls, v: _label_from_str(v))
+    )

@@ -1,0 +1,65 @@
+"""The Registry: everything a set of packs declares, compiled and immutable.
+
+Built once by :func:`engine.packs.compile_packs`; the runtime reads it and never re-parses text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from engine.errors import NotFound, did_you_mean
+from engine.objects.model import FormDef, ObjectType, Text, frozen_map
+
+__all__ = ["PackInfo", "Registry"]
+
+
+@dataclass(frozen=True, slots=True)
+class PackInfo:
+    name: str
+    version: str
+    path: Path
+    title: Text | None = None
+    description: Text | None = None
+    extends: tuple[str, ...] = ()
+    default_locale: str = "en"
+
+
+@dataclass(frozen=True, slots=True)
+class Registry:
+    """Compiled packs. ``packs`` lists them base first; the last is the one that was asked for."""
+
+    packs: tuple[PackInfo, ...]
+    objects: Mapping[str, ObjectType] = field(default_factory=frozen_map)
+    forms: Mapping[str, FormDef] = field(default_factory=frozen_map)
+
+    def object(self, name: str) -> ObjectType:
+        """The object named ``name``; :class:`NotFound` (with a suggestion) when there is none."""
+        try:
+            return self.objects[name]
+        except KeyError:
+            raise NotFound(
+                f"unknown object '{name}'{did_you_mean(name, self.objects)}",
+                code="unknown_object",
+            ) from None
+
+    def form(self, name: str) -> FormDef:
+        try:
+            return self.forms[name]
+        except KeyError:
+            raise NotFound(
+                f"unknown form '{name}'{did_you_mean(name, self.forms)}", code="unknown_form"
+            ) from None
+
+    def forms_for(self, object_name: str) -> tuple[FormDef, ...]:
+        return tuple(f for f in self.forms.values() if f.object == object_name)
+
+    def default_form(self, object_name: str, purpose: str = "edit") -> FormDef | None:
+        """The first form of ``object_name`` for ``purpose`` (falling back to any ``edit`` form)."""
+        forms = self.forms_for(object_name)
+        for wanted in (purpose, "edit"):
+            for form in forms:
+                if form.purpose == wanted:
+                    return form
+        return forms[0] if forms else None

@@ -1,0 +1,96 @@
+"""Turning pydantic validation errors into positioned pack problems."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from engine.errors import Problem, did_you_mean
+from engine.packs.source import Path_, SourceDocument
+
+__all__ = ["validate_spec"]
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def validate_spec(
+    doc: SourceDocument, model: type[M], data: Any = None, base: Path_ = ()
+) -> tuple[M | None, list[Problem]]:
+    """Validate ``data`` (default: the whole document) as ``model``; problems carry positions."""
+    value = doc.data if data is None else data
+    try:
+        return model.model_validate(value), []
+    except ValidationError as exc:
+        return None, [_problem(doc, model, base, err) for err in exc.errors()]
+
+
+def _data_path(doc: SourceDocument, base: Path_, loc: tuple[Any, ...]) -> Path_:
+    """The longest prefix of ``loc`` that names a node of the document (pydantic adds union
+    member names and other tags to locations that are not in the data)."""
+    path: list[Any] = list(base)
+    node = doc.data
+    for part in base:
+        node = node[part]
+    for part in loc:
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+            path.append(part)
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+            path.append(part)
+    return tuple(path)
+
+
+def _model_at(model: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The pydantic model that owns the last key of ``loc`` (for did-you-mean on keys)."""
+    current: Any = model
+    for part in loc[:-1]:
+        if isinstance(part, int) or current is None:
+            continue
+        info = getattr(current, "model_fields", {}).get(part)
+        if info is None:
+            # Mapping values (dict[str, Model]) are addressed by key: stay on the value model.
+            continue
+        current = _first_model(info.annotation)
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def _first_model(annotation: Any) -> Any:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()) or ():
+        found = _first_model(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _problem(doc: SourceDocument, model: type[BaseModel], base: Path_, err: Any) -> Problem:
+    loc = tuple(err["loc"])
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        key = loc[-1]
+        owner = _model_at(model, loc)
+        known = [
+            (f.alias or name) for name, f in (owner.model_fields.items() if owner else [])
+        ]
+        path = _data_path(doc, base, loc)
+        hint = did_you_mean(str(key), known)
+        allowed = f"; allowed keys: {', '.join(known)}" if known and not hint else ""
+        return Problem("unknown_key", f"unknown key '{key}'{hint}{allowed}", doc.key_pos(path))
+    path = _data_path(doc, base, loc)
+    where = ".".join(str(p) for p in loc if not (isinstance(p, str) and p[:1].isupper()))
+    if kind == "missing":
+        return Problem("missing_key", f"missing required key '{loc[-1]}'", doc.pos(path))
+    message = err["msg"]
+    if kind == "literal_error":
+        expected = err.get("ctx", {}).get("expected", "")
+        choices = [c.strip().strip("'") for c in expected.replace(" or ", ",").split(",")]
+        message = f"'{err['input']}' is not one of {expected}{did_you_mean(str(err['input']), choices)}"
+    elif kind == "string_pattern_mismatch":
+        message = (
+            f"'{err['input']}' is not a valid name: use lower case letters, digits and '_', "
+            "starting with a letter (at most 48 characters)"
+        )
+    return Problem("invalid_value", f"{where}: {message}" if where else message, doc.pos(path))
