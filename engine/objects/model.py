@@ -20,6 +20,7 @@ __all__ = [
     "EnumOption",
     "FieldDef",
     "IndexDef",
+    "ValidationRule",
     "ObjectType",
     "FormField",
     "FormSection",
@@ -112,6 +113,8 @@ class FieldDef:
     on_delete: str = "restrict"
     renamed_from: str | None = None
     read_only: bool = False
+    #: The compiled DSL expression that sets this field on every write (``computed:``).
+    computed: Any = field(default=None, compare=False)
     #: Engine-owned (id, created_at, ...): never written by users.
     system: bool = False
     pos: SourcePos | None = field(default=None, compare=False)
@@ -151,6 +154,18 @@ RESERVED_FIELD_NAMES = frozenset(f.name for f in SYSTEM_FIELDS) | {"updated_by",
 
 
 @dataclass(frozen=True, slots=True)
+class ValidationRule:
+    """A compiled ``validations:`` entry: ``check`` is a compiled boolean DSL expression."""
+
+    name: str
+    check: Any
+    message: Text
+    fields: tuple[str, ...] = ()
+    on: str = "always"
+    pos: SourcePos | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
 class ObjectType:
     """A compiled custom object. ``fields`` holds system fields first, then the pack's."""
 
@@ -161,6 +176,7 @@ class ObjectType:
     indexes: tuple[IndexDef, ...] = ()
     description: Text | None = None
     title_field: str | None = None
+    validations: tuple[ValidationRule, ...] = ()
     pos: SourcePos | None = field(default=None, compare=False)
 
     @property

@@ -21,6 +21,7 @@ from engine.objects.model import (
     frozen_map,
 )
 from engine.objects.storage.tables import index_name
+from engine.packs.compile_rules import RuleSources, attach_rules
 from engine.packs.loader import LoadedPack
 from engine.packs.models import FieldSpec, Label, ObjectSpec
 from engine.packs.source import SourceDocument
@@ -62,6 +63,10 @@ class _ObjectDraft:
     values: dict[str, Any] = field(default_factory=dict)
     fields: dict[str, _FieldDraft] = field(default_factory=dict)
     indexes: list[tuple[Any, SourceDocument, tuple[Any, ...]]] = field(default_factory=list)
+    #: name -> (ValidationRuleSpec, document, path); a later pack's rule replaces one by name.
+    validations: dict[str, tuple[Any, SourceDocument, tuple[Any, ...]]] = field(
+        default_factory=dict
+    )
 
 
 def compile_objects(
@@ -83,7 +88,25 @@ def compile_objects(
         obj = _compile_object(draft, drafts, problems)
         if obj is not None:
             objects[obj.name] = obj
+    if not problems:
+        # Rules type-check against every object (references cross objects), so they compile
+        # once all objects have.
+        objects = attach_rules(objects, _rule_sources(drafts), problems)
     return objects, set(drafts), problems
+
+
+def _rule_sources(drafts: Mapping[str, _ObjectDraft]) -> dict[str, RuleSources]:
+    return {
+        name: RuleSources(
+            computed={
+                fname: (fd.values["computed"], fd.doc, (*fd.path, "computed"))
+                for fname, fd in draft.fields.items()
+                if fd.values.get("computed")
+            },
+            validations=dict(draft.validations),
+        )
+        for name, draft in drafts.items()
+    }
 
 
 def _merge(spec: ObjectSpec, doc: SourceDocument, drafts: dict[str, _ObjectDraft],
@@ -148,11 +171,19 @@ def _merge(spec: ObjectSpec, doc: SourceDocument, drafts: dict[str, _ObjectDraft
                     f"pack (allowed: {', '.join(sorted(_OVERRIDABLE))})",
                     doc.key_pos((*path, key))))
             elif key == "options":
-                existing.options.update(options)
+                for value, (option,) in options.items():
+                    if value in existing.options:
+                        # Only the keys the extending pack gives change (a label, say).
+                        (base,) = existing.options[value]
+                        changed = {k: getattr(option, k) for k in option.model_fields_set}
+                        option = base.model_copy(update=changed)
+                    existing.options[value] = (option,)
             else:
                 existing.values[key] = value
     for i, ix in enumerate(spec.indexes):
         draft.indexes.append((ix, doc, ("indexes", i)))
+    for i, rule in enumerate(spec.validations):
+        draft.validations[rule.name] = (rule, doc, ("validations", i))
 
 
 def _compile_object(draft: _ObjectDraft, drafts: Mapping[str, _ObjectDraft],
@@ -303,7 +334,7 @@ def _compile_field(obj: str, fd: _FieldDraft, drafts: Mapping[str, _ObjectDraft]
         reference_to=target,
         on_delete=on_delete,
         renamed_from=v.get("renamed_from"),
-        read_only=bool(v.get("read_only")),
+        read_only=bool(v.get("read_only") or v.get("computed")),
         pos=pos,
     )
 

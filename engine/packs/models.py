@@ -18,6 +18,7 @@ __all__ = [
     "OptionSpec",
     "FieldSpec",
     "IndexSpec",
+    "ValidationRuleSpec",
     "ObjectSpec",
     "FormFieldSpec",
     "FormSectionSpec",
@@ -183,6 +184,10 @@ class FieldSpec(_Spec):
     """The field's previous name: migrations rename the column and keep its data."""
     read_only: bool | None = None
     """Users cannot set it through forms or the API; the engine (workflows, automations) can."""
+    computed: str | None = None
+    """A rule-DSL expression the engine evaluates on every create and update to set this field
+    (e.g. ``purchase_amount / purchase_frequency``). Computed fields are read-only to users;
+    the expression must have the field's type."""
 
     _coerce_labels = field_validator("label", "help", mode="before")(
         classmethod(lambda cls, v: _label_from_str(v))
@@ -195,6 +200,27 @@ class FieldSpec(_Spec):
         if isinstance(value, list):
             return [{"value": str(v)} if isinstance(v, str | int) else v for v in value]
         return value
+
+
+class ValidationRuleSpec(_Spec):
+    """A rule every record of the object must keep, checked on create and update after the
+    field checks (like Salesforce validation rules). A change that breaks it is refused."""
+
+    name: Identifier
+    """The rule's name; an extending pack replaces a rule by giving the same name."""
+    rule: str
+    """A boolean rule-DSL expression that must hold, e.g. ``due_back >= today()``. Null counts
+    as not holding."""
+    message: Label
+    """What the user is told when the rule does not hold."""
+    fields: list[Identifier] = Field(default_factory=list)
+    """The fields the message is shown next to (empty: the whole record)."""
+    on: Literal["always", "create", "update"] = "always"
+    """When the rule is checked."""
+
+    _coerce_label = field_validator("message", mode="before")(
+        classmethod(lambda cls, v: _label_from_str(v))
+    )
 
 
 class IndexSpec(_Spec):
@@ -229,6 +255,8 @@ class ObjectSpec(_Spec):
     created_by, version) are added by the engine and may not be declared."""
     indexes: list[IndexSpec] = Field(default_factory=list)
     """Extra indexes."""
+    validations: list[ValidationRuleSpec] = Field(default_factory=list)
+    """Rules every record must keep, in rule DSL."""
 
     _coerce_labels = field_validator("label", "plural", "description", mode="before")(
         classmethod(lambda cls, v: _label_from_str(v))
@@ -301,7 +329,7 @@ class FormSpec(_Spec):
     """The form's title."""
     purpose: Literal["create", "edit", "view", "portal"] = "edit"
     """Where the form is used: creating records, editing them, a read-only view, or the
-    customer portal."""
+    self-service portal."""
     sections: list[FormSectionSpec] = Field(min_length=1)
     """The sections, in order."""
 

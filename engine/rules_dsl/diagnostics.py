@@ -69,12 +69,22 @@ ALL_CODES = frozenset(
 )
 
 
+_WINDOW = 60
+
+
 def caret_context(text: str, line: int, col: int) -> str:
     """The source line ``line`` of ``text`` with a caret under column ``col`` (both 1-based)."""
     lines = text.split("\n")
     if not 1 <= line <= len(lines):
         return ""
     source_line = lines[line - 1].rstrip("\r")
+    # Long lines are cut to a window around the column so the caret stays readable.
+    if len(source_line) > _WINDOW * 2:
+        start = max(col - 1 - _WINDOW, 0)
+        prefix = "…" if start else ""
+        suffix = "…" if start + _WINDOW * 2 < len(source_line) else ""
+        source_line = prefix + source_line[start : start + _WINDOW * 2] + suffix
+        col = col - start + len(prefix)
     # Keep tabs in the padding so the caret lines up however the terminal renders them.
     pad = "".join(ch if ch == "\t" else " " for ch in source_line[: max(col - 1, 0)])
     return f"{source_line}\n{pad}^"

@@ -3,7 +3,7 @@ they never meet a pack's ``obj_*`` tables."""
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Column, Index, Integer, MetaData, String, Table, Text
+from sqlalchemy import JSON, Boolean, Column, Index, Integer, MetaData, String, Table, Text
 
 from engine.objects.storage.columns import IdInteger, UtcDateTime
 
@@ -38,6 +38,6 @@ def add_system_tables(metadata: MetaData) -> None:
         Column("id", Integer, primary_key=True, autoincrement=True),
         Column("applied_at", UtcDateTime, nullable=False),
         Column("packs", JSON, nullable=False),  # [{"name", "version"}]
-        Column("changes", JSON, nullable=False),  # [{"kind", "object", "field", "description"}]
-        Column("allow_data_loss", Integer, nullable=False, default=0),
+        Column("changes", JSON, nullable=False),  # [Change.as_dict()]
+        Column("allow_data_loss", Boolean, nullable=False),
     )

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Mapping, Sequence
+from typing import Any
+
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -19,19 +23,35 @@ from sqlalchemy.types import TypeEngine
 
 from engine.objects.model import FieldDef, FieldType, ObjectType
 from engine.objects.storage.columns import DurationSeconds, IdInteger, UtcDateTime
+from engine.objects.storage.system_tables import add_system_tables
 
-__all__ = ["column_type", "object_table", "build_metadata", "index_name", "DEFAULT_STRING_LENGTH"]
+__all__ = [
+    "column_type",
+    "column_is_nullable",
+    "object_table",
+    "build_metadata",
+    "schema_metadata",
+    "index_name",
+    "foreign_key_name",
+    "ON_DELETE_SQL",
+    "DEFAULT_STRING_LENGTH",
+    "MAX_IDENTIFIER_LENGTH",
+]
 
 DEFAULT_STRING_LENGTH = 255
+#: PostgreSQL cuts identifiers at 63 bytes; longer generated names are shortened with a hash.
+MAX_IDENTIFIER_LENGTH = 63
 _FIXED_LENGTHS = {FieldType.EMAIL: 320, FieldType.PHONE: 64, FieldType.URL: 2048}
+#: Enum option values are at most 64 characters (see the pack format).
+_ENUM_LENGTH = 64
 
-_ON_DELETE_SQL = {"restrict": "RESTRICT", "set_null": "SET NULL", "cascade": "CASCADE"}
+ON_DELETE_SQL = {"restrict": "RESTRICT", "set_null": "SET NULL", "cascade": "CASCADE"}
 
 
-def column_type(f: FieldDef) -> TypeEngine[object]:
+def column_type(f: FieldDef) -> TypeEngine[Any]:
     """The SQL type that stores field ``f``."""
     t = f.type
-    if f.name == "id":
+    if f.name == "id" or t in (FieldType.INTEGER, FieldType.REFERENCE):
         return IdInteger
     if t is FieldType.STRING:
         return String(f.max_length or DEFAULT_STRING_LENGTH)
@@ -39,8 +59,6 @@ def column_type(f: FieldDef) -> TypeEngine[object]:
         return String(_FIXED_LENGTHS[t])
     if t is FieldType.TEXT:
         return Text()
-    if t is FieldType.INTEGER:
-        return IdInteger
     if t is FieldType.DECIMAL:
         return Numeric(f.precision, f.scale, asdecimal=True)
     if t is FieldType.BOOLEAN:
@@ -52,29 +70,53 @@ def column_type(f: FieldDef) -> TypeEngine[object]:
     if t is FieldType.DURATION:
         return DurationSeconds()
     if t is FieldType.ENUM:
-        return String(64)
-    if t is FieldType.REFERENCE:
-        return IdInteger
+        return String(_ENUM_LENGTH)
     # multi_enum, tags, json
     return JSON()
 
 
-def index_name(table: str, fields: tuple[str, ...] | list[str], unique: bool = False) -> str:
+def column_is_nullable(f: FieldDef) -> bool:
+    """Whether ``f``'s column accepts NULL: required and engine-owned fields do not, except
+    ``created_by`` (records made by the engine itself have no author)."""
+    if f.name == "created_by":
+        return True
+    return not (f.system or f.required)
+
+
+def _short_name(name: str) -> str:
+    if len(name) <= MAX_IDENTIFIER_LENGTH:
+        return name
+    # Keep the readable start and a hash of the whole, so two long names never collide.
+    digest = hashlib.sha1(name.encode()).hexdigest()[:8]
+    return f"{name[: MAX_IDENTIFIER_LENGTH - 9]}_{digest}"
+
+
+def index_name(table: str, fields: Sequence[str], unique: bool = False) -> str:
+    """The generated name of an index (``ix_``) or unique index (``uq_``) over ``fields``."""
     prefix = "uq" if unique else "ix"
-    return f"{prefix}_{table}_{'_'.join(fields)}"[:63]
+    return _short_name(f"{prefix}_{table}_{'_'.join(fields)}")
+
+
+def foreign_key_name(table: str, field: str) -> str:
+    """The name of the foreign key a reference field ``field`` of ``table`` gets."""
+    return _short_name(f"fk_{table}_{field}")
 
 
 def object_table(obj: ObjectType, metadata: MetaData) -> Table:
-    """Declare ``obj``'s table on ``metadata`` (referenced tables are named, not required)."""
-    columns: list[Column[object]] = []
+    """Declare ``obj``'s table on ``metadata`` (referenced tables are named, not required).
+
+    Uniqueness is a unique *index*, not a constraint: both databases reflect and alter indexes
+    the same way, and SQLite can add or drop one without rebuilding the table.
+    """
+    columns: list[Column[Any]] = []
     for f in obj.fields.values():
-        args: list[object] = []
+        args: list[Any] = []
         if f.type is FieldType.REFERENCE and f.reference_to:
             args.append(
                 ForeignKey(
                     f"obj_{f.reference_to}.id",
-                    ondelete=_ON_DELETE_SQL[f.on_delete],
-                    name=f"fk_{obj.table_name}_{f.name}"[:63],
+                    ondelete=ON_DELETE_SQL[f.on_delete],
+                    name=foreign_key_name(obj.table_name, f.name),
                 )
             )
         columns.append(
@@ -84,23 +126,34 @@ def object_table(obj: ObjectType, metadata: MetaData) -> Table:
                 *args,
                 primary_key=f.name == "id",
                 autoincrement=f.name == "id",
-                nullable=not (f.system or f.required) or f.name == "created_by",
+                nullable=column_is_nullable(f),
             )
         )
     table = Table(obj.table_name, metadata, *columns)
+    wanted: dict[str, tuple[tuple[str, ...], bool]] = {}
     for f in obj.custom_fields:
         if f.unique:
-            Index(index_name(obj.table_name, [f.name], True), table.c[f.name], unique=True)
+            wanted[index_name(obj.table_name, [f.name], True)] = ((f.name,), True)
         elif f.indexed or f.type is FieldType.REFERENCE:
-            Index(index_name(obj.table_name, [f.name]), table.c[f.name])
+            wanted[index_name(obj.table_name, [f.name])] = ((f.name,), False)
+    # A declared index may repeat a field's own (same generated name); the declared one wins.
     for ix in obj.indexes:
-        Index(ix.name, *(table.c[n] for n in ix.fields), unique=ix.unique)
+        wanted[ix.name] = (ix.fields, ix.unique)
+    for name, (fields, unique) in wanted.items():
+        Index(name, *(table.c[n] for n in fields), unique=unique)
     return table
 
 
-def build_metadata(objects: dict[str, ObjectType] | object) -> MetaData:
+def build_metadata(objects: Mapping[str, ObjectType]) -> MetaData:
     """A ``MetaData`` holding one table per object type in ``objects`` (a name → type mapping)."""
     metadata = MetaData()
-    for obj in objects.values():  # type: ignore[attr-defined]
+    for obj in objects.values():
         object_table(obj, metadata)
+    return metadata
+
+
+def schema_metadata(objects: Mapping[str, ObjectType]) -> MetaData:
+    """Every table a database needs for ``objects``: theirs plus the engine's own."""
+    metadata = build_metadata(objects)
+    add_system_tables(metadata)
     return metadata

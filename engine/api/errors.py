@@ -1,0 +1,171 @@
+"""One error shape for every failure the API reports.
+
+``{"error": {"code": ..., "message": ..., "details": [{"loc": [...], "msg": ..., "type": ...}]}}``
+
+Engine errors, FastAPI's own request validation, unknown routes, wrong methods, oversized
+bodies and unexpected exceptions all pass through here, so a client parses one shape.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
+
+from engine.errors import (
+    BadRequest,
+    Conflict,
+    FlowdeskError,
+    Forbidden,
+    NotFound,
+    ValidationFailed,
+)
+
+__all__ = ["error_response", "install_error_handlers", "status_for", "ERROR_RESPONSES"]
+
+log = logging.getLogger("flowdesk.api")
+
+_STATUS_BY_CLASS: tuple[tuple[type[FlowdeskError], int], ...] = (
+    (ValidationFailed, 422),
+    (NotFound, 404),
+    (Conflict, 409),
+    (Forbidden, 403),
+    (BadRequest, 400),
+)
+_CODE_BY_HTTP_STATUS = {
+    400: "bad_request",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+}
+
+
+def status_for(error: FlowdeskError) -> int:
+    """The HTTP status of an engine error: by its class, 400 for anything else it meant."""
+    for cls, status in _STATUS_BY_CLASS:
+        if isinstance(error, cls):
+            return status
+    return 400
+
+
+def error_response(
+    status: int,
+    code: str,
+    message: str,
+    details: Sequence[dict[str, Any]] = (),
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    body = {"error": {"code": code, "message": message, "details": list(details)}}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def _flowdesk_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, FlowdeskError)
+    details = [i.as_dict() for i in exc.issues] if isinstance(exc, ValidationFailed) else []
+    return error_response(status_for(exc), exc.code, exc.message, details)
+
+
+def _request_validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    details = [
+        {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
+        for e in exc.errors()
+    ]
+    message = "; ".join(f"{'.'.join(map(str, d['loc']))}: {d['msg']}" for d in details)
+    return error_response(422, "validation_failed", message, details)
+
+
+def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    status = exc.status_code
+    code = _CODE_BY_HTTP_STATUS.get(status, f"http_{status}")
+    allowed = ""
+    if status == 404:
+        message = f"no such route: {request.method} {request.url.path}"
+    elif status == 405:
+        allowed = _allowed_methods(request) or (exc.headers or {}).get("Allow", "")
+        message = f"{request.method} is not allowed on {request.url.path}" + (
+            f"; allowed: {allowed}" if allowed else ""
+        )
+    else:
+        message = str(exc.detail)
+    headers = dict(exc.headers or {})
+    if status == 405 and allowed:
+        headers["Allow"] = allowed
+    return error_response(status, code, message, headers=headers)
+
+
+def _allowed_methods(request: Request) -> str:
+    # Starlette names only the first route whose path matched; list every route's methods.
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches(request.scope)
+        if match is Match.PARTIAL:
+            methods.update(getattr(route, "methods", None) or ())
+    return ", ".join(sorted(methods))
+
+
+def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unexpected error in %s %s", request.method, request.url.path, exc_info=exc)
+    return error_response(
+        500, "internal_error", "an unexpected error occurred; it has been logged on the server"
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(FlowdeskError, _flowdesk_error)
+    app.add_exception_handler(RequestValidationError, _request_validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected_error)
+
+
+_ERROR_SCHEMA = {
+    "content": {
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "required": ["error"],
+                "properties": {
+                    "error": {
+                        "type": "object",
+                        "required": ["code", "message", "details"],
+                        "properties": {
+                            "code": {"type": "string"},
+                            "message": {"type": "string"},
+                            "details": {
+                                "type": "array",
+                                "items": {
+                                    "type": "object",
+                                    "properties": {
+                                        "loc": {"type": "array", "items": {}},
+                                        "msg": {"type": "string"},
+                                        "type": {"type": "string"},
+                                    },
+                                },
+                            },
+                        },
+                    }
+                },
+            }
+        }
+    }
+}
+
+#: OpenAPI ``responses`` for routes: the error shape under each status the API uses.
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"description": description, **_ERROR_SCHEMA}
+    for status, description in (
+        (400, "Bad request (bad_json, bad_request, ...)"),
+        (404, "Not found (unknown_object, record_not_found, not_found)"),
+        (409, "Conflict (stale_version, delete_restricted)"),
+        (413, "Payload too large"),
+        (422, "Validation failed"),
+    )
+}

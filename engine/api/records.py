@@ -1,0 +1,144 @@
+"""``/api/records/{object}``: the record commands over HTTP. Handlers parse, call the
+runtime, and shape the answer; every rule lives in the runtime."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+
+from engine.api.actor import current_actor
+from engine.api.errors import ERROR_RESPONSES
+from engine.api.json_body import JSON_OBJECT_BODY, json_object_body
+from engine.errors import FieldIssue, ValidationFailed
+from engine.runtime.factory import Runtime
+from engine.runtime.list_query import parse_list_params
+
+__all__ = ["records_router"]
+
+Actor = Annotated[str, Depends(current_actor)]
+Body = Annotated[dict[str, Any], Depends(json_object_body)]
+RecordId = Annotated[int, "the record's id"]
+
+_LIST_DOC = (
+    "Filters: `field=value` (equals; contains for tags), `field__op=value` with op one of "
+    "eq, ne, lt, lte, gt, gte, in (comma-separated), contains, isnull (true/false). "
+    "`sort=-created_at,id` (minus for descending), `limit` (1-500, default 50), `offset`."
+)
+
+
+@contextmanager
+def _issues_in_body() -> Iterator[None]:
+    """Locate payload issues the way FastAPI does (``["body", field]``)."""
+    try:
+        yield
+    except ValidationFailed as exc:
+        raise ValidationFailed(
+            [FieldIssue(("body", *i.loc), i.msg, i.type) for i in exc.issues]
+        ) from None
+
+
+def _version(body: dict[str, Any]) -> int:
+    if "version" not in body:
+        raise ValidationFailed([FieldIssue(
+            ("body", "version"),
+            "required: send the version you last read, so that a concurrent change is "
+            "detected instead of overwritten",
+            "missing",
+        )])
+    version = body.pop("version")
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise ValidationFailed([FieldIssue(
+            ("body", "version"), "expected the record's version, a whole number from 1", "type"
+        )])
+    return version
+
+
+def _etag(record: dict[str, Any]) -> dict[str, str]:
+    return {"ETag": f'"{record["version"]}"'}
+
+
+def records_router(runtime: Runtime) -> APIRouter:
+    records = runtime.records
+    registry = runtime.registry
+    router = APIRouter(prefix="/api/records", tags=["records"], responses=ERROR_RESPONSES)
+
+    @router.get("/{object_name}", summary="List records", description=_LIST_DOC)
+    def list_records(object_name: str, request: Request) -> dict[str, Any]:
+        obj = registry.object(object_name)
+        query = parse_list_params(obj, request.query_params.multi_items())
+        page = records.list(
+            obj.name, query.filters, query.sort, limit=query.limit, offset=query.offset
+        )
+        next_link = None
+        if page.next_offset is not None:
+            url = request.url.include_query_params(offset=page.next_offset)
+            next_link = f"{url.path}?{url.query}"
+        return {
+            "items": page.items,
+            "total": page.total,
+            "limit": page.limit,
+            "offset": page.offset,
+            "next": next_link,
+        }
+
+    @router.post(
+        "/{object_name}", status_code=201, summary="Create a record",
+        openapi_extra=JSON_OBJECT_BODY,
+    )
+    def create_record(
+        object_name: str, body: Body, actor: Actor, request: Request, response: Response
+    ) -> dict[str, Any]:
+        with _issues_in_body():
+            record = records.create(object_name, body, actor)
+        response.headers.update(_etag(record))
+        response.headers["Location"] = f"{request.url.path.rstrip('/')}/{record['id']}"
+        return record
+
+    @router.get("/{object_name}/{record_id}", summary="Get a record")
+    def get_record(object_name: str, record_id: int, response: Response) -> dict[str, Any]:
+        record = records.get(object_name, record_id)
+        response.headers.update(_etag(record))
+        return record
+
+    @router.patch(
+        "/{object_name}/{record_id}",
+        summary="Change some fields of a record",
+        description="The body holds the fields to change and `version`, the version last "
+        "read; a stale version is refused with 409 `stale_version`.",
+        openapi_extra=JSON_OBJECT_BODY,
+    )
+    def update_record(
+        object_name: str, record_id: int, body: Body, actor: Actor, response: Response
+    ) -> dict[str, Any]:
+        version = _version(body)
+        with _issues_in_body():
+            record = records.update(
+                object_name, record_id, body, expected_version=version, actor=actor
+            )
+        response.headers.update(_etag(record))
+        return record
+
+    @router.delete(
+        "/{object_name}/{record_id}",
+        status_code=204,
+        summary="Delete a record",
+        description="`?version=` makes the delete refuse (409 `stale_version`) if the record "
+        "changed since it was read.",
+    )
+    def delete_record(
+        object_name: str,
+        record_id: int,
+        actor: Actor,
+        version: Annotated[int | None, Query(ge=1)] = None,
+    ) -> Response:
+        records.delete(object_name, record_id, expected_version=version, actor=actor)
+        return Response(status_code=204)
+
+    @router.get("/{object_name}/{record_id}/history", summary="A record's audit trail")
+    def record_history(object_name: str, record_id: int) -> dict[str, Any]:
+        return {"items": [e.as_json() for e in records.history(object_name, record_id)]}
+
+    return router

@@ -1,0 +1,342 @@
+"""Record commands: create, get, update, delete, list and history of any object.
+
+Each command is one transaction (see :mod:`engine.runtime.unit_of_work`): the record, the
+records its deletion touches and every audit row commit together or not at all. The service is
+generic; it knows objects only through the compiled registry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy.exc import IntegrityError
+
+from engine.errors import BadRequest, Conflict, FieldIssue, NotFound, ValidationFailed
+from engine.objects.storage.tables import build_metadata
+from engine.objects.values import record_to_json, to_json
+from engine.packs.registry import Registry
+from engine.runtime.audit import AuditTrail, HistoryEntry
+from engine.runtime.clock import Clock
+from engine.runtime.compiled_object import CompiledObject, compile_objects
+from engine.runtime.integrity import integrity_error_to_flowdesk
+from engine.runtime.list_query import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    Filter,
+    ListQuery,
+    SortKey,
+    check_list_query,
+)
+from engine.runtime.queries import count_select, page_select
+from engine.runtime.unit_of_work import UnitOfWork, unit_of_work
+
+__all__ = ["RecordService", "RecordPage", "MAX_ACTOR_LENGTH"]
+
+MAX_ACTOR_LENGTH = 128
+
+
+@dataclass(frozen=True, slots=True)
+class RecordPage:
+    """One page of a list: the records, how many match in all, and where the page starts."""
+
+    items: list[dict[str, Any]]
+    total: int
+    limit: int
+    offset: int
+
+    @property
+    def next_offset(self) -> int | None:
+        """The offset of the next page, or ``None`` on the last one."""
+        following = self.offset + len(self.items)
+        return following if self.items and following < self.total else None
+
+
+class RecordService:
+    """The record commands over every object of ``registry``, stored through ``engine``.
+
+    Built once at start-up: tables, validators and statements are compiled here, not per call.
+    """
+
+    def __init__(
+        self,
+        registry: Registry,
+        engine: Engine,
+        clock: Clock,
+        *,
+        audit: AuditTrail | None = None,
+        max_limit: int = MAX_LIMIT,
+    ) -> None:
+        self.registry = registry
+        self._engine = engine
+        self._clock = clock
+        self._audit = audit or AuditTrail()
+        self._max_limit = max_limit
+        self._dialect = engine.dialect.name
+        metadata = build_metadata(registry.objects)
+        tables = {name: metadata.tables[obj.table_name] for name, obj in registry.objects.items()}
+        self._objects = compile_objects(registry.objects, tables)
+
+    # -- lookups -----------------------------------------------------------------------------
+
+    def _compiled(self, object_name: str) -> CompiledObject:
+        compiled = self._objects.get(object_name)
+        if compiled is None:
+            self.registry.object(object_name)  # raises NotFound with a suggestion
+            raise NotFound(f"unknown object '{object_name}'", code="unknown_object")
+        return compiled
+
+    def _load(self, conn: Connection, c: CompiledObject, record_id: int) -> dict[str, Any]:
+        row = conn.execute(c.select_by_id, {"id": record_id}).mappings().first()
+        if row is None:
+            raise NotFound(f"no {c.name} with id {record_id}", code="record_not_found")
+        return dict(row)
+
+    @contextmanager
+    def _command(self, actor: str) -> Iterator[UnitOfWork]:
+        if not actor or len(actor) > MAX_ACTOR_LENGTH:
+            raise BadRequest(
+                f"the actor must be 1 to {MAX_ACTOR_LENGTH} characters", code="invalid_actor"
+            )
+        with unit_of_work(self._engine, self._clock, self._audit, actor) as uow:
+            yield uow
+
+    def _check_references(
+        self, conn: Connection, c: CompiledObject, values: Mapping[str, Any]
+    ) -> None:
+        # Checked before writing so the error names the field on both databases (SQLite's
+        # foreign-key errors do not say which key failed); the FK itself still guards races.
+        issues = []
+        for name, target_name in c.references.items():
+            value = values.get(name)
+            target = self._objects.get(target_name)
+            if value is None or target is None:
+                continue
+            if conn.execute(target.exists_by_id, {"id": value}).first() is None:
+                issues.append(
+                    FieldIssue((name,), f"no {target_name} with id {value}", "reference_not_found")
+                )
+        if issues:
+            raise ValidationFailed(issues)
+
+    @staticmethod
+    def _stale(c: CompiledObject, record_id: int, expected: int, current: int | None) -> Conflict:
+        now = f"it is now at version {current}" if current is not None else "it has changed"
+        return Conflict(
+            f"{c.name} {record_id} was changed by someone else: you sent version {expected}, "
+            f"{now}; reload it and apply your change again",
+            code="stale_version",
+        )
+
+    # -- commands ----------------------------------------------------------------------------
+
+    def create(self, object_name: str, payload: Mapping[str, Any], actor: str) -> dict[str, Any]:
+        """Validate ``payload`` and store a new record; returns it as JSON, with its id."""
+        c = self._compiled(object_name)
+        values = c.validator.validate_create(payload)
+        with self._command(actor) as uow:
+            self._check_references(uow.conn, c, values)
+            row: dict[str, Any] = dict.fromkeys(c.obj.fields)
+            row.update(values)
+            row.update(created_at=uow.now, updated_at=uow.now, created_by=actor, version=1)
+            del row["id"]
+            try:
+                result = uow.conn.execute(c.insert, row)
+            except IntegrityError as exc:
+                raise integrity_error_to_flowdesk(
+                    exc, c.constraints, object_name=c.name, writing_fields=tuple(values)
+                ) from None
+            record_id = int(result.inserted_primary_key[0])
+            row["id"] = record_id
+            record = record_to_json(c.obj, row)
+            logged = False
+            for name in c.audited_fields:
+                if record[name] is not None:
+                    uow.log(c.name, record_id, "create", name, None, record[name])
+                    logged = True
+            if not logged:
+                uow.log(c.name, record_id, "create")
+        return record
+
+    def get(self, object_name: str, record_id: int) -> dict[str, Any]:
+        """The record as JSON; :class:`NotFound` (``record_not_found``) if there is none."""
+        c = self._compiled(object_name)
+        with self._engine.connect() as conn:
+            return record_to_json(c.obj, self._load(conn, c, record_id))
+
+    def update(
+        self,
+        object_name: str,
+        record_id: int,
+        patch: Mapping[str, Any],
+        *,
+        expected_version: int,
+        actor: str,
+    ) -> dict[str, Any]:
+        """Change the fields in ``patch`` if the record is still at ``expected_version``.
+
+        A stale version raises :class:`Conflict` (``stale_version``) and changes nothing. A
+        patch that changes no value returns the record as it is, without a new version.
+        """
+        c = self._compiled(object_name)
+        changes = c.validator.validate_update(patch)
+        with self._command(actor) as uow:
+            old = self._load(uow.conn, c, record_id)
+            if old["version"] != expected_version:
+                raise self._stale(c, record_id, expected_version, old["version"])
+            new = {**old, **changes}
+            old_json = record_to_json(c.obj, old)
+            new_json = record_to_json(c.obj, new)
+            changed = [name for name in changes if old_json[name] != new_json[name]]
+            if not changed:
+                return old_json
+            self._check_references(uow.conn, c, {name: new[name] for name in changed})
+            table = c.table
+            statement = (
+                update(table)
+                .where(table.c.id == record_id, table.c.version == expected_version)
+                .values(
+                    {name: new[name] for name in changed}
+                    | {"updated_at": uow.now, "version": expected_version + 1}
+                )
+            )
+            try:
+                result = uow.conn.execute(statement)
+            except IntegrityError as exc:
+                raise integrity_error_to_flowdesk(
+                    exc, c.constraints, object_name=c.name, writing_fields=tuple(changed)
+                ) from None
+            # The version in WHERE makes concurrent updates race safely: the loser matches
+            # no row (PostgreSQL re-checks WHERE after the winner commits).
+            if result.rowcount != 1:
+                raise self._stale(c, record_id, expected_version, None)
+            for name in changed:
+                uow.log(c.name, record_id, "update", name, old_json[name], new_json[name])
+            new_json["updated_at"] = to_json(uow.now, c.obj.fields["updated_at"])
+            new_json["version"] = expected_version + 1
+        return new_json
+
+    def delete(
+        self,
+        object_name: str,
+        record_id: int,
+        *,
+        expected_version: int | None = None,
+        actor: str,
+    ) -> None:
+        """Delete the record, applying each referencing field's ``on_delete``: ``restrict``
+        refuses (:class:`Conflict` ``delete_restricted``), ``set_null`` clears the field and
+        ``cascade`` deletes the referencing records too, all audited in this one transaction."""
+        c = self._compiled(object_name)
+        with self._command(actor) as uow:
+            row = self._load(uow.conn, c, record_id)
+            if expected_version is not None and row["version"] != expected_version:
+                raise self._stale(c, record_id, expected_version, row["version"])
+            try:
+                _Deletion(self._objects, uow).delete(c, row)
+            except IntegrityError as exc:
+                raise integrity_error_to_flowdesk(
+                    exc, c.constraints, object_name=c.name, writing_fields=(), deleting=True
+                ) from None
+
+    def list(
+        self,
+        object_name: str,
+        filters: Sequence[Filter] = (),
+        sort: Sequence[SortKey] = (),
+        *,
+        limit: int = DEFAULT_LIMIT,
+        offset: int = 0,
+    ) -> RecordPage:
+        """The records matching every filter, sorted (then by id), one page of them, with the
+        number matching in all."""
+        c = self._compiled(object_name)
+        query = ListQuery(tuple(filters), tuple(sort), limit, offset)
+        check_list_query(c.obj, query, max_limit=self._max_limit)
+        with self._engine.connect() as conn:
+            total = conn.execute(count_select(c.table, c.obj, query, self._dialect)).scalar_one()
+            rows = conn.execute(page_select(c.table, c.obj, query, self._dialect)).mappings()
+            items = [record_to_json(c.obj, row) for row in rows]
+        return RecordPage(items, int(total), limit, offset)
+
+    def history(self, object_name: str, record_id: int) -> list[HistoryEntry]:
+        """Every audit row of the record, oldest first (also after it was deleted)."""
+        c = self._compiled(object_name)
+        with self._engine.connect() as conn:
+            entries = self._audit.history(conn, c.name, record_id)
+            if not entries:
+                self._load(conn, c, record_id)  # raises record_not_found
+        return entries
+
+
+class _Deletion:
+    """One delete command walking the references that point at what it deletes."""
+
+    def __init__(self, objects: Mapping[str, CompiledObject], uow: UnitOfWork) -> None:
+        self._objects = objects
+        self._uow = uow
+        self._in_progress: set[tuple[str, int]] = set()
+
+    def delete(self, c: CompiledObject, row: Mapping[str, Any], note: str | None = None) -> None:
+        record_id = int(row["id"])
+        self._in_progress.add((c.name, record_id))
+        conn = self._uow.conn
+        for ref in c.incoming:
+            source = self._objects[ref.source]
+            column = source.table.c[ref.field]
+            if ref.on_delete == "restrict":
+                self._refuse_if_referenced(c, record_id, source, ref.field)
+                continue
+            rows = conn.execute(
+                select(source.table).where(column == record_id).order_by(source.table.c.id)
+            ).mappings()
+            for other in [dict(r) for r in rows]:
+                if (source.name, other["id"]) in self._in_progress:
+                    continue  # a cycle of cascades: that record is being deleted already
+                if ref.on_delete == "cascade":
+                    self.delete(source, other, f"cascade: {c.name} {record_id} was deleted")
+                else:
+                    self._clear(source, other, ref.field, c.name, record_id)
+        conn.execute(c.delete_by_id, {"id": record_id})
+        self._uow.log(c.name, record_id, "delete", old=record_to_json(c.obj, row), note=note)
+
+    def _refuse_if_referenced(
+        self, c: CompiledObject, record_id: int, source: CompiledObject, field: str
+    ) -> None:
+        column = source.table.c[field]
+        ids = [
+            i
+            for i in self._uow.conn.execute(
+                select(source.table.c.id).where(column == record_id).order_by(source.table.c.id)
+                .limit(6)
+            ).scalars()
+            if (source.name, i) not in self._in_progress
+        ]
+        if ids:
+            shown = ", ".join(str(i) for i in ids[:5]) + (", ..." if len(ids) > 5 else "")
+            raise Conflict(
+                f"cannot delete {c.name} {record_id}: {source.name} records refer to it "
+                f"through '{field}' (ids {shown}); change or delete them first",
+                code="delete_restricted",
+            )
+
+    def _clear(
+        self, source: CompiledObject, row: Mapping[str, Any], field: str, deleted: str,
+        deleted_id: int,
+    ) -> None:
+        table = source.table
+        self._uow.conn.execute(
+            update(table)
+            .where(table.c.id == row["id"])
+            .values(
+                {field: None, "updated_at": self._uow.now, "version": table.c.version + 1}
+            )
+        )
+        self._uow.log(
+            source.name, int(row["id"]), "update", field, row[field], None,
+            note=f"set_null: {deleted} {deleted_id} was deleted",
+        )
+
