@@ -38,9 +38,10 @@ def register(subparsers: Any) -> None:
     )
     _common_arguments(apply_cmd)
     apply_cmd.add_argument(
-        "--allow-data-loss", action="store_true",
+        "--allow-data-loss",
+        action="store_true",
         help="also make changes that lose stored values (dropped fields and objects, "
-             "narrower types)",
+        "narrower types)",
     )
     apply_cmd.add_argument(
         "--yes", action="store_true", help="do not ask before changes that lose data"
@@ -51,7 +52,9 @@ def register(subparsers: Any) -> None:
 def _common_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("packs", nargs="+", type=Path, metavar="PACK")
     parser.add_argument(
-        "--db", default=None, metavar="URL",
+        "--db",
+        default=None,
+        metavar="URL",
         help=f"database URL (default: ${DATABASE_URL_ENV} or {DEFAULT_SQLITE_URL})",
     )
 
@@ -93,8 +96,9 @@ def _apply(args: argparse.Namespace) -> int:
         if not _confirmed(steps, args):
             return 1
         try:
-            applied = apply(engine, steps, packs=registry.packs,
-                            allow_data_loss=args.allow_data_loss)
+            applied = apply(
+                engine, steps, packs=registry.packs, allow_data_loss=args.allow_data_loss
+            )
         except (MigrationDataLoss, MigrationBlocked) as refused:
             print(refused, file=sys.stderr)
             return 1
@@ -114,8 +118,10 @@ def _confirmed(steps: MigrationPlan, args: argparse.Namespace) -> bool:
         return True
     print(steps)
     if not sys.stdin.isatty():
-        print(f"refusing: {len(steps.data_loss_changes)} change(s) lose data; "
-              "pass --yes to confirm", file=sys.stderr)
+        print(
+            f"refusing: {len(steps.data_loss_changes)} change(s) lose data; pass --yes to confirm",
+            file=sys.stderr,
+        )
         return False
     answer = input(f"{len(steps.data_loss_changes)} change(s) lose data. Apply? [y/N] ")
     return answer.strip().lower() in ("y", "yes")

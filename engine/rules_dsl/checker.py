@@ -297,7 +297,8 @@ class _Checker:
         value = str(candidate.value)
         if value in enum.options:
             return
-        hint = did_you_mean(value, enum.options)
+        folded = [o for o in enum.options if o.lower() == value.lower()]
+        hint = f" (did you mean '{folded[0]}'?)" if folded else did_you_mean(value, enum.options)
         self.error(
             codes.UNKNOWN_ENUM_VALUE,
             f"'{value}' is not an option of {to_source(owner)} (options: "

@@ -121,6 +121,25 @@ def _sized(node: Node, *children: Node) -> Node:
     return replace(node, depth=depth, size=size)
 
 
+_KEYWORDS = frozenset({"and", "or", "not", "in", "if", "then", "else", "true", "false", "null"})
+
+
+def _identifier(token: Token) -> str:
+    # The contextual lexer reads a keyword as a name where no keyword fits; refuse it here.
+    if token.value in _KEYWORDS:
+        raise _PositionedProblem(
+            codes.SYNTAX,
+            f"unexpected '{token.value}' (a keyword cannot be used as a name here)",
+            *_pos(token),
+        )
+    return str(token.value)
+
+
+def _keyword_as_name(token: Token) -> Token:
+    _identifier(token)
+    return token
+
+
 def _number_token(token: Token) -> None:
     if len(token.value) > MAX_NUMBER_CHARS:
         raise _PositionedProblem(
@@ -134,7 +153,7 @@ class _TreeBuilder(Transformer[Token, Node]):
     """Callbacks for each grammar alternative; stateless, so one instance serves all parses."""
 
     def name(self, ch: list[Any]) -> Node:
-        return Name(name=str(ch[0]), line=ch[0].line, col=ch[0].column)
+        return Name(name=_identifier(ch[0]), line=ch[0].line, col=ch[0].column)
 
     def string(self, ch: list[Any]) -> Node:
         return Literal(kind="string", value=_unescape(ch[0]), line=ch[0].line, col=ch[0].column)
@@ -183,7 +202,7 @@ class _TreeBuilder(Transformer[Token, Node]):
         target, tok = ch
         node = Member(
             target=target,
-            name=str(tok),
+            name=_identifier(tok),
             name_line=tok.line,
             name_col=tok.column,
             line=target.line,
@@ -194,11 +213,11 @@ class _TreeBuilder(Transformer[Token, Node]):
     def call(self, ch: list[Any]) -> Node:
         tok, args = ch
         args = tuple(args or ())
-        return _sized(Call(name=str(tok), args=args, line=tok.line, col=tok.column), *args)
+        return _sized(Call(name=_identifier(tok), args=args, line=tok.line, col=tok.column), *args)
 
     def lambda_(self, ch: list[Any]) -> Node:
         tok, _arrow, body = ch
-        return _sized(Lambda(param=str(tok), body=body, line=tok.line, col=tok.column), body)
+        return _sized(Lambda(param=_identifier(tok), body=body, line=tok.line, col=tok.column), body)
 
     def unary(self, ch: list[Any]) -> Node:
         tok, operand = ch
@@ -250,6 +269,7 @@ def _parser() -> Lark:
         lexer="contextual",
         transformer=_TreeBuilder(),
         maybe_placeholders=True,
+        lexer_callbacks={"NAME": _keyword_as_name},
     )
 
 

@@ -377,3 +377,34 @@ def test_computed_fields_are_set_by_the_engine_not_by_payloads() -> None:
             "additionalProperties",
         )
     ]
+
+
+@pytest.mark.parametrize(
+    ("name", "raw", "expected"),
+    [
+        ("seats", "3.0", 3),
+        ("amount", "0.10", Decimal("0.10")),
+        ("effort", "60.0", timedelta(minutes=1)),
+    ],
+)
+def test_numbers_read_as_decimals_are_accepted_like_floats(
+    name: str, raw: str, expected: Any
+) -> None:
+    payload = json.loads(f'{{"subject": "Printer", "{name}": {raw}}}', parse_float=Decimal)
+    assert VALIDATOR.validate_create(payload)[name] == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "raw", "type_", "msg"),
+    [
+        ("seats", "2.5", "type", "expected a whole number, got the number 2.5"),
+        ("amount", "0.125", "x-scale", "0.125 has more than 2 digits after the decimal point"),
+    ],
+)
+def test_numbers_read_as_decimals_are_refused_like_floats(
+    name: str, raw: str, type_: str, msg: str
+) -> None:
+    payload = json.loads(f'{{"subject": "Printer", "{name}": {raw}}}', parse_float=Decimal)
+    with pytest.raises(ValidationFailed) as exc:
+        VALIDATOR.validate_create(payload)
+    assert exc.value.issues == [FieldIssue((name,), msg, type_)]

@@ -23,4 +23,4 @@ def test_schema_command_prints_descriptions_from_docstrings(capsys) -> None:  # 
     assert main(["schema", "pack"]) == 0
     printed = json.loads(capsys.readouterr().out)
     field_spec = printed["files"]["objects/*.yaml"]["$defs"]["FieldSpec"]
-    assert "renames the column" in field_spec["properties"]["renamed_from"]["description"]
+    assert "rename the column" in field_spec["properties"]["renamed_from"]["description"]

@@ -134,6 +134,35 @@ CASES = [
           - fields: [name]
           - fields: [name]
         """}, "form_field_repeated", "forms/f.yaml:5:14", "placed twice"),
+    ("rule names an unknown field", {"objects/thing.yaml": THING + """
+validations:
+  - name: named
+    rule: "len(nmae) > 0"
+    message: A name is needed
+"""}, "dsl_unknown_field", "objects/thing.yaml:10:16", "did you mean 'name'?"),
+    ("rule compares an enum with a value it lacks", {"objects/thing.yaml": THING + """
+validations:
+  - name: urgent
+    rule: >-
+      prio != "P5"
+    message: Not P5
+"""}, "dsl_unknown_enum_value", "objects/thing.yaml:11:15", "'P5'"),
+    ("rule is not boolean", {"objects/thing.yaml": THING + """
+validations:
+  - name: named
+    rule: name
+    message: x
+"""}, "dsl_type_mismatch", "objects/thing.yaml:10:11", "true/false"),
+    ("rule syntax error", {"objects/thing.yaml": THING + """
+validations:
+  - {name: broken, rule: "name ==", message: x}
+"""}, "dsl_syntax", "objects/thing.yaml:9:34", "expected one of"),
+    ("computed value of the wrong type", {"objects/thing.yaml": """
+        object: thing
+        fields:
+          n: {type: integer}
+          label: {type: string, computed: "n + 1"}
+        """}, "dsl_type_mismatch", "objects/thing.yaml:4:36", "expected a value of type string"),
     ("unknown file", {"objects/thing.yaml": THING, "workflow.yaml": "a: 1\n"},
      "pack_unknown_file", "workflow.yaml:1:1", "not part of the pack layout"),
     ("missing manifest key", {"pack.yaml": "version: 1.0.0\n"},

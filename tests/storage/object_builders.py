@@ -44,14 +44,14 @@ def objects(*objs: ObjectType) -> Mapping[str, ObjectType]:
     return {o.name: o for o in objs}
 
 
-def migrate(engine: Engine, objs: Mapping[str, ObjectType], *,
-            allow_data_loss: bool = True) -> None:
+def migrate(
+    engine: Engine, objs: Mapping[str, ObjectType], *, allow_data_loss: bool = True
+) -> None:
     """Bring ``engine`` to ``objs`` whatever it takes (test set-up)."""
     apply(engine, plan(engine, objs), packs=PACKS, allow_data_loss=allow_data_loss, now=NOW)
 
 
-def insert(engine: Engine, objs: Mapping[str, ObjectType], name: str, /,
-           **values: Any) -> int:
+def insert(engine: Engine, objs: Mapping[str, ObjectType], name: str, /, **values: Any) -> int:
     """Insert one record of object ``name``, filling the engine's own fields."""
     table = schema_metadata(objs).tables[f"obj_{name}"]
     row = {"created_at": NOW, "updated_at": NOW, "version": 1, **values}
@@ -59,8 +59,9 @@ def insert(engine: Engine, objs: Mapping[str, ObjectType], name: str, /,
         return int(conn.execute(table.insert().values(row)).inserted_primary_key[0])
 
 
-def rows(engine: Engine, objs: Mapping[str, ObjectType], name: str,
-         *columns: str) -> list[tuple[Any, ...]]:
+def rows(
+    engine: Engine, objs: Mapping[str, ObjectType], name: str, *columns: str
+) -> list[tuple[Any, ...]]:
     """The values of ``columns`` of object ``name``, by id."""
     table = schema_metadata(objs).tables[f"obj_{name}"]
     with engine.connect() as conn:

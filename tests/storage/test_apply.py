@@ -83,12 +83,15 @@ def test_dropping_a_column_with_allow_data_loss_drops_it(db_engine: Engine) -> N
 @pytest.mark.parametrize(
     ("before", "value", "after"),
     [
-        pytest.param(field("v", max_length=80), "abcdefghijkl", field("v", max_length=5),
-                     id="shorter string"),
-        pytest.param(field("v", "text"), "abcdefghijkl", field("v", max_length=5),
-                     id="text to string"),
-        pytest.param(field("v", "decimal"), Decimal("2.75"), field("v", "integer"),
-                     id="decimal to integer"),
+        pytest.param(
+            field("v", max_length=80), "abcdefghijkl", field("v", max_length=5), id="shorter string"
+        ),
+        pytest.param(
+            field("v", "text"), "abcdefghijkl", field("v", max_length=5), id="text to string"
+        ),
+        pytest.param(
+            field("v", "decimal"), Decimal("2.75"), field("v", "integer"), id="decimal to integer"
+        ),
     ],
 )
 def test_narrowing_is_refused_and_keeps_values(
@@ -107,15 +110,28 @@ def test_narrowing_is_refused_and_keeps_values(
 @pytest.mark.parametrize(
     ("before", "value", "after", "expected"),
     [
-        pytest.param(field("v", max_length=80), "abcdefghijkl", field("v", max_length=5),
-                     "abcde", id="shorter string cuts"),
-        pytest.param(field("v", "decimal"), Decimal("2.75"), field("v", "integer"), 3,
-                     id="decimal to integer rounds"),
-        pytest.param(field("v", "decimal", scale=4), Decimal("2.1250"),
-                     field("v", "decimal", scale=2), Decimal("2.13"),
-                     id="fewer decimals rounds"),
-        pytest.param(field("v"), "x", field("v", "integer"), None,
-                     id="incompatible type discards"),
+        pytest.param(
+            field("v", max_length=80),
+            "abcdefghijkl",
+            field("v", max_length=5),
+            "abcde",
+            id="shorter string cuts",
+        ),
+        pytest.param(
+            field("v", "decimal"),
+            Decimal("2.75"),
+            field("v", "integer"),
+            3,
+            id="decimal to integer rounds",
+        ),
+        pytest.param(
+            field("v", "decimal", scale=4),
+            Decimal("2.1250"),
+            field("v", "decimal", scale=2),
+            Decimal("2.13"),
+            id="fewer decimals rounds",
+        ),
+        pytest.param(field("v"), "x", field("v", "integer"), None, id="incompatible type discards"),
     ],
 )
 def test_narrowing_with_allow_data_loss_converts_values(
@@ -134,15 +150,26 @@ def test_narrowing_with_allow_data_loss_converts_values(
 @pytest.mark.parametrize(
     ("before", "value", "after", "expected"),
     [
-        pytest.param(field("v", max_length=5), "abcde", field("v", max_length=500), "abcde",
-                     id="longer string"),
-        pytest.param(field("v", max_length=5), "abcde", field("v", "text"), "abcde",
-                     id="string to text"),
-        pytest.param(field("v", "integer"), 42, field("v", "decimal"), Decimal("42"),
-                     id="integer to decimal"),
-        pytest.param(field("v", "decimal", precision=6, scale=2), Decimal("1234.56"),
-                     field("v", "decimal", precision=12, scale=4), Decimal("1234.56"),
-                     id="more decimal digits"),
+        pytest.param(
+            field("v", max_length=5),
+            "abcde",
+            field("v", max_length=500),
+            "abcde",
+            id="longer string",
+        ),
+        pytest.param(
+            field("v", max_length=5), "abcde", field("v", "text"), "abcde", id="string to text"
+        ),
+        pytest.param(
+            field("v", "integer"), 42, field("v", "decimal"), Decimal("42"), id="integer to decimal"
+        ),
+        pytest.param(
+            field("v", "decimal", precision=6, scale=2),
+            Decimal("1234.56"),
+            field("v", "decimal", precision=12, scale=4),
+            Decimal("1234.56"),
+            id="more decimal digits",
+        ),
         pytest.param(field("v", "enum"), "open", field("v"), "open", id="enum to string"),
     ],
 )
@@ -162,9 +189,14 @@ def test_widening_keeps_values(
 def test_required_field_with_a_default_fills_existing_rows(db_engine: Engine) -> None:
     migrate(db_engine, objects(TICKET))
     insert(db_engine, objects(TICKET), "ticket", subject="a")
-    after = objects(obj("ticket", field("subject", max_length=80),
-                        field("prio", required=True, default="P3"),
-                        field("tags", "tags", required=True, default=["new"])))
+    after = objects(
+        obj(
+            "ticket",
+            field("subject", max_length=80),
+            field("prio", required=True, default="P3"),
+            field("tags", "tags", required=True, default=["new"]),
+        )
+    )
 
     apply(db_engine, plan(db_engine, after), packs=PACKS)
 
@@ -213,7 +245,12 @@ def test_a_failure_in_the_middle_rolls_every_change_back(db_engine: Engine) -> N
     # The table, column and widening that ran before the unique index are gone again.
     assert plan(db_engine, after).changes == steps.changes
     assert live_columns(db_engine, "obj_ticket") == [
-        "id", "created_at", "updated_at", "created_by", "version", "subject"
+        "id",
+        "created_at",
+        "updated_at",
+        "created_by",
+        "version",
+        "subject",
     ]
 
 
@@ -221,8 +258,10 @@ def test_a_reference_to_missing_records_fails_and_rolls_back(db_engine: Engine) 
     before = objects(obj("customer", field("name")), obj("ticket", field("customer", "integer")))
     migrate(db_engine, before)
     insert(db_engine, before, "ticket", customer=999)
-    after = objects(obj("customer", field("name")),
-                    obj("ticket", field("customer", "reference", reference_to="customer")))
+    after = objects(
+        obj("customer", field("name")),
+        obj("ticket", field("customer", "reference", reference_to="customer")),
+    )
 
     with pytest.raises(MigrationFailed):
         apply(db_engine, plan(db_engine, after), packs=PACKS)
@@ -236,8 +275,9 @@ def test_rebuilding_a_referenced_table_keeps_the_rows_that_reference_it(
     # On SQLite, widening a column copies the table; with foreign keys enforced, dropping the
     # old copy would cascade to the tickets.
     customer = obj("customer", field("name", max_length=20))
-    ticket = obj("ticket", field("customer", "reference", reference_to="customer",
-                                 on_delete="cascade"))
+    ticket = obj(
+        "ticket", field("customer", "reference", reference_to="customer", on_delete="cascade")
+    )
     before = objects(customer, ticket)
     migrate(db_engine, before)
     cid = insert(db_engine, before, "customer", name="ACME")
@@ -262,8 +302,11 @@ def test_every_applied_plan_is_recorded(db_engine: Engine) -> None:
     assert recorded["applied_at"] == at
     assert recorded["packs"] == [{"name": "service_default", "version": "2.1.0"}]
     assert recorded["changes"][0] == {
-        "kind": "create_table", "object": "ticket", "field": None,
-        "description": "create table obj_ticket", "data_loss": False,
+        "kind": "create_table",
+        "object": "ticket",
+        "field": None,
+        "description": "create table obj_ticket",
+        "data_loss": False,
     }
     assert len(recorded["changes"]) == 3
     assert recorded["allow_data_loss"] is False
@@ -300,3 +343,13 @@ def test_ensure_schema_creates_tables_and_refuses_to_lose_data(db_engine: Engine
     assert again.is_empty
     with pytest.raises(MigrationDataLoss):
         ensure_schema(db_engine, objects(obj("ticket", field("subject"))), PACKS)
+
+
+def test_objects_that_reference_each_other_can_be_removed_together(db_engine: Engine) -> None:
+    a = obj("alpha", field("beta", "reference", reference_to="beta"))
+    b = obj("beta", field("alpha", "reference", reference_to="alpha"))
+    migrate(db_engine, objects(TICKET, a, b))
+
+    apply(db_engine, plan(db_engine, objects(TICKET)), packs=PACKS, allow_data_loss=True)
+
+    assert plan(db_engine, objects(TICKET)).is_empty

@@ -98,7 +98,11 @@ def test_apply_refuses_data_loss_and_lists_it(
     ],
 )
 def test_apply_with_allow_data_loss_needs_confirmation(
-    run: Run, db_url: str, db_engine: Engine, flags: list[str], expected_code: int,
+    run: Run,
+    db_url: str,
+    db_engine: Engine,
+    flags: list[str],
+    expected_code: int,
     dropped: bool,
 ) -> None:
     migrate(db_engine, TICKET)
@@ -128,8 +132,9 @@ def test_database_url_comes_from_db_then_the_environment(
     assert _migrate.database_url(given) == expected
 
 
-def test_plan_and_apply_load_real_pack_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]
-                                            ) -> None:
+def test_plan_and_apply_load_real_pack_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     try:
         import engine.packs  # noqa: F401
     except ImportError as exc:  # the pack compiler is being written alongside

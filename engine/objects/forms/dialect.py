@@ -24,7 +24,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from jsonschema import Draft202012Validator, FormatChecker, ValidationError
+from jsonschema import Draft202012Validator, FormatChecker, TypeChecker, ValidationError
 from jsonschema.protocols import Validator
 from jsonschema.validators import extend
 
@@ -161,5 +161,19 @@ def _one_of(
     yield from _standard_one_of(validator, one_of, instance, schema)
 
 
+def _is_integer(checker: TypeChecker, instance: Any) -> bool:
+    # The API reads fractional JSON numbers as Decimal (no digit lost); 3.0 is still the
+    # integer 3, as it is for floats and for ajv in the browser.
+    if isinstance(instance, Decimal):
+        return instance.is_finite() and instance == instance.to_integral_value()
+    return bool(_draft_2020_types.is_type(instance, "integer"))
+
+
+_draft_2020_types = Draft202012Validator.TYPE_CHECKER
+
 #: Draft 2020-12 plus ``x-scale``; build instances with ``record_format_checker()``.
-RecordSchemaValidator = extend(Draft202012Validator, {"x-scale": _x_scale, "oneOf": _one_of})
+RecordSchemaValidator = extend(
+    Draft202012Validator,
+    {"x-scale": _x_scale, "oneOf": _one_of},
+    type_checker=_draft_2020_types.redefine("integer", _is_integer),
+)

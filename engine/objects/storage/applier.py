@@ -66,8 +66,9 @@ def apply(
     the database no longer matches the plan, and :class:`MigrationFailed` when the database
     refuses a change. In every one of those cases nothing is changed. Returns the plan applied.
     """
-    return _migrate(engine, plan.objects, plan, packs=packs, allow_data_loss=allow_data_loss,
-                    now=now)
+    return _migrate(
+        engine, plan.objects, plan, packs=packs, allow_data_loss=allow_data_loss, now=now
+    )
 
 
 def ensure_schema(
@@ -79,8 +80,7 @@ def ensure_schema(
 ) -> MigrationPlan:
     """Bring the database to ``objects`` unless that would lose data (plan and apply in one
     locked transaction; for start-up and tests). Returns what was applied."""
-    return _migrate(engine, frozen_map(objects), None, packs=packs, allow_data_loss=False,
-                    now=now)
+    return _migrate(engine, frozen_map(objects), None, packs=packs, allow_data_loss=False, now=now)
 
 
 def _migrate(
@@ -110,7 +110,10 @@ def _migrate(
             return current
         _ChangeRunner(conn, objects).run(changes)
         conn.execute(
-            schema_metadata({}).tables[MIGRATIONS].insert().values(
+            schema_metadata({})
+            .tables[MIGRATIONS]
+            .insert()
+            .values(
                 applied_at=now or datetime.now(UTC),
                 packs=[{"name": p.name, "version": p.version} for p in packs],
                 changes=[c.as_dict() for c in changes],
@@ -183,8 +186,11 @@ class _ChangeRunner:
 
     def _create_table(self, change: Change) -> None:
         table = self._table(change)
-        inline = [fk for fk in table.foreign_key_constraints
-                  if fk.name not in change.deferred_foreign_keys]
+        inline = [
+            fk
+            for fk in table.foreign_key_constraints
+            if fk.name not in change.deferred_foreign_keys
+        ]
         # SQLAlchemy's CreateTable (not op.create_table) can hold back the foreign keys of a
         # cycle; later add_foreign_key changes add them.
         self.conn.execute(CreateTable(table, include_foreign_key_constraints=inline))
@@ -233,8 +239,11 @@ class _ChangeRunner:
         length = getattr(target, "length", None)
         scale = getattr(target, "scale", None)
         if length:
-            self.conn.execute(t.update().where(func.length(t.c[col.name]) > length)
-                              .values({col.name: func.substr(t.c[col.name], 1, length)}))
+            self.conn.execute(
+                t.update()
+                .where(func.length(t.c[col.name]) > length)
+                .values({col.name: func.substr(t.c[col.name], 1, length)})
+            )
         elif hasattr(target, "precision"):
             self.conn.execute(t.update().values({col.name: func.round(t.c[col.name], scale or 0)}))
         else:  # to integer
@@ -258,15 +267,17 @@ class _ChangeRunner:
             return
         col = self._column(change)
         t = sql_table(change.table, sql_column(col.name, col.type))
-        self.conn.execute(t.update().where(t.c[col.name].is_(None))
-                          .values({col.name: change.fill_value}))
+        self.conn.execute(
+            t.update().where(t.c[col.name].is_(None)).values({col.name: change.fill_value})
+        )
 
     # -- indexes and foreign keys ----------------------------------------------------------
 
     def _add_index(self, change: Change) -> None:
         index = next(ix for ix in self._table(change).indexes if ix.name == change.name)
-        self.ops.create_index(change.name, change.table, [c.name for c in index.columns],
-                              unique=bool(index.unique))
+        self.ops.create_index(
+            change.name, change.table, [c.name for c in index.columns], unique=bool(index.unique)
+        )
 
     _add_unique = _add_index
 
@@ -281,8 +292,13 @@ class _ChangeRunner:
             fk for fk in self._table(change).foreign_key_constraints if fk.name == change.name
         )
         with self._alter(change.table) as t:
-            t.create_foreign_key(change.name, fk.referred_table.name, fk.column_keys,
-                                 [e.column.name for e in fk.elements], ondelete=fk.ondelete)
+            t.create_foreign_key(
+                change.name,
+                fk.referred_table.name,
+                fk.column_keys,
+                [e.column.name for e in fk.elements],
+                ondelete=fk.ondelete,
+            )
 
     def _drop_foreign_key(self, change: Change) -> None:
         with self._alter(change.table) as t:
@@ -302,8 +318,9 @@ class _TableOps:
     def drop_column(self, name: str) -> None:
         self.ops.drop_column(self.table, name)
 
-    def create_foreign_key(self, name: str, target: str, local: list[str], remote: list[str],
-                           **kw: Any) -> None:
+    def create_foreign_key(
+        self, name: str, target: str, local: list[str], remote: list[str], **kw: Any
+    ) -> None:
         self.ops.create_foreign_key(name, self.table, target, local, remote, **kw)
 
     def drop_constraint(self, name: str, type_: str) -> None:

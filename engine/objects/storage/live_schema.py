@@ -10,8 +10,15 @@ from typing import Any
 from sqlalchemy import Connection, inspect
 from sqlalchemy.types import TypeEngine
 
-__all__ = ["LiveColumn", "LiveIndex", "LiveForeignKey", "LiveTable", "read_live_schema",
-           "OWNED_PREFIXES", "OBJECT_TABLE_PREFIX"]
+__all__ = [
+    "LiveColumn",
+    "LiveIndex",
+    "LiveForeignKey",
+    "LiveTable",
+    "read_live_schema",
+    "OWNED_PREFIXES",
+    "OBJECT_TABLE_PREFIX",
+]
 
 OBJECT_TABLE_PREFIX = "obj_"
 #: Tables the engine creates and may alter; anything else in the database is left alone.
@@ -72,8 +79,9 @@ def read_live_schema(conn: Connection) -> dict[str, LiveTable]:
                 for c in columns.get(key, [])
             },
             indexes={
-                ix["name"]: LiveIndex(ix["name"], tuple(str(c) for c in ix["column_names"]),
-                                      bool(ix["unique"]))
+                ix["name"]: LiveIndex(
+                    ix["name"], tuple(str(c) for c in ix["column_names"]), bool(ix["unique"])
+                )
                 for ix in indexes.get(key, [])
                 if ix["name"]
             },

@@ -7,8 +7,13 @@ from collections.abc import Sequence
 from engine.errors import FlowdeskError
 from engine.objects.storage.migration_plan import Change
 
-__all__ = ["MigrationError", "MigrationDataLoss", "MigrationBlocked", "MigrationStale",
-           "MigrationFailed"]
+__all__ = [
+    "MigrationError",
+    "MigrationDataLoss",
+    "MigrationBlocked",
+    "MigrationStale",
+    "MigrationFailed",
+]
 
 
 class MigrationError(FlowdeskError):

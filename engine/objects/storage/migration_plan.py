@@ -82,8 +82,14 @@ class Change:
     @property
     def identity(self) -> tuple[str, str, str | None, str | None, bool, bool]:
         """What must stay the same for a plan to still hold (row counts in text may move)."""
-        return (self.kind, self.table, self.field, self.name, self.data_loss,
-                self.blocker is not None)
+        return (
+            self.kind,
+            self.table,
+            self.field,
+            self.name,
+            self.data_loss,
+            self.blocker is not None,
+        )
 
     def __str__(self) -> str:
         line = f"{self.kind.symbol} {self.description}"

@@ -78,11 +78,13 @@ class _SchemaDiff:
 
     # -- helpers ---------------------------------------------------------------------------
 
-    def _add(self, kind: ChangeKind, table: str, field: str | None, description: str,
-             **details: Any) -> None:
+    def _add(
+        self, kind: ChangeKind, table: str, field: str | None, description: str, **details: Any
+    ) -> None:
         obj = self.objects.get(table)
-        self.found.append(Change(kind, obj.name if obj else table, table, field, description,
-                                 **details))
+        self.found.append(
+            Change(kind, obj.name if obj else table, table, field, description, **details)
+        )
 
     def _field(self, table: str, name: str) -> FieldDef | None:
         obj = self.objects.get(table)
@@ -105,8 +107,9 @@ class _SchemaDiff:
         query = select(func.count()).select_from(t).where(func.length(t.c[column]) > length)
         return int(self.conn.execute(query).scalar_one())
 
-    def _fill_or_block(self, table: str, col: Column[Any], rows_without_value: int,
-                       details: dict[str, Any]) -> str:
+    def _fill_or_block(
+        self, table: str, col: Column[Any], rows_without_value: int, details: dict[str, Any]
+    ) -> str:
         """For a column becoming NOT NULL while ``rows_without_value`` rows have no value: fill
         them with the field's default, or block the change. Returns text for the description."""
         if not rows_without_value:
@@ -127,11 +130,17 @@ class _SchemaDiff:
         existing = set(self.live)
         for table in _creation_order(tables):
             deferred = tuple(
-                fk.name for fk in table.foreign_key_constraints
+                fk.name
+                for fk in table.foreign_key_constraints
                 if fk.name and not self._can_inline(table, fk.referred_table.name, existing)
             )
-            self._add(ChangeKind.CREATE_TABLE, table.name, None, f"create table {table.name}",
-                      deferred_foreign_keys=deferred)
+            self._add(
+                ChangeKind.CREATE_TABLE,
+                table.name,
+                None,
+                f"create table {table.name}",
+                deferred_foreign_keys=deferred,
+            )
             existing.add(table.name)
             for fk in table.foreign_key_constraints:
                 if fk.name in deferred:
@@ -143,20 +152,32 @@ class _SchemaDiff:
         return self.dialect.name == "sqlite" or target == table.name or target in existing
 
     def _dropped_tables(self) -> None:
-        dropped = [name for name in self.live
-                   if name.startswith(OBJECT_TABLE_PREFIX) and name not in self.metadata.tables]
+        dropped = [
+            name
+            for name in self.live
+            if name.startswith(OBJECT_TABLE_PREFIX) and name not in self.metadata.tables
+        ]
         for name in dropped:
             rows = self._count(name)
-            self._add(ChangeKind.DROP_TABLE, name, None,
-                      f"drop table {name} ({rows} row(s))", data_loss=True)
+            self._add(
+                ChangeKind.DROP_TABLE,
+                name,
+                None,
+                f"drop table {name} ({rows} row(s))",
+                data_loss=True,
+            )
             if self.dialect.name == "sqlite":
                 continue  # foreign keys are not enforced while a migration runs
             for fk in self.live[name].foreign_keys:
                 # PostgreSQL refuses to drop a table another one still references.
                 if fk.referred_table in dropped and fk.referred_table != name and fk.name:
-                    self._add(ChangeKind.DROP_FOREIGN_KEY, name, fk.column,
-                              f"drop foreign key {name}.{fk.column} -> {fk.referred_table}",
-                              name=fk.name)
+                    self._add(
+                        ChangeKind.DROP_FOREIGN_KEY,
+                        name,
+                        fk.column,
+                        f"drop foreign key {name}.{fk.column} -> {fk.referred_table}",
+                        name=fk.name,
+                    )
 
     # -- columns ---------------------------------------------------------------------------
 
@@ -169,12 +190,22 @@ class _SchemaDiff:
         replaced: set[str] = set()
 
         for new, old in renamed.items():
-            self._add(ChangeKind.RENAME_COLUMN, name, new,
-                      f"rename column {name}.{old} -> {new}", old_name=old)
+            self._add(
+                ChangeKind.RENAME_COLUMN,
+                name,
+                new,
+                f"rename column {name}.{old} -> {new}",
+                old_name=old,
+            )
         for gone in dropped:
             values = self._count(name, gone)
-            self._add(ChangeKind.DROP_COLUMN, name, gone,
-                      f"drop column {name}.{gone} ({values} value(s))", data_loss=True)
+            self._add(
+                ChangeKind.DROP_COLUMN,
+                name,
+                gone,
+                f"drop column {name}.{gone} ({values} value(s))",
+                data_loss=True,
+            )
         for col in table.columns:
             if live_name[col.name] not in live.columns:
                 self._added_column(name, col)
@@ -188,8 +219,13 @@ class _SchemaDiff:
         for col in table.columns:
             f = self._field(table.name, col.name)
             old = f.renamed_from if f else None
-            if (old and col.name not in live.columns and old in live.columns
-                    and old not in table.columns and old not in renamed.values()):
+            if (
+                old
+                and col.name not in live.columns
+                and old in live.columns
+                and old not in table.columns
+                and old not in renamed.values()
+            ):
                 renamed[col.name] = old
         return renamed
 
@@ -199,12 +235,17 @@ class _SchemaDiff:
         if not col.nullable:
             extra = self._fill_or_block(table, col, self._count(table), details)
         kind = type_label(column_shape(col.type, self.dialect))
-        self._add(ChangeKind.ADD_COLUMN, table, col.name,
-                  f"add column {table}.{col.name} {kind}"
-                  f"{'' if col.nullable else ' not null'}{extra}", **details)
+        self._add(
+            ChangeKind.ADD_COLUMN,
+            table,
+            col.name,
+            f"add column {table}.{col.name} {kind}{'' if col.nullable else ' not null'}{extra}",
+            **details,
+        )
 
-    def _changed_column(self, table: str, col: Column[Any], live: LiveTable,
-                        live_name: str) -> bool:
+    def _changed_column(
+        self, table: str, col: Column[Any], live: LiveTable, live_name: str
+    ) -> bool:
         """Add the type and nullability changes of ``col``; True when it is replaced (a new
         column of an incompatible type)."""
         live_col = live.columns[live_name]
@@ -219,25 +260,42 @@ class _SchemaDiff:
             extra = ""
             if not col.nullable:
                 extra = self._fill_or_block(table, col, self._count(table), details)
-            self._add(ChangeKind.CHANGE_TYPE, table, col.name,
-                      f"change type of column {what} (stored values are discarded){extra}",
-                      **details)
+            self._add(
+                ChangeKind.CHANGE_TYPE,
+                table,
+                col.name,
+                f"change type of column {what} (stored values are discarded){extra}",
+                **details,
+            )
             return True
         if change is TypeChange.WIDEN:
             self._add(ChangeKind.WIDEN_TYPE, table, col.name, f"widen column {what}")
         elif change is TypeChange.NARROW:
-            self._add(ChangeKind.NARROW_TYPE, table, col.name,
-                      f"narrow column {what}{self._narrowing_note(table, live_name, wanted)}",
-                      data_loss=True)
+            self._add(
+                ChangeKind.NARROW_TYPE,
+                table,
+                col.name,
+                f"narrow column {what}{self._narrowing_note(table, live_name, wanted)}",
+                data_loss=True,
+            )
         if live_col.nullable and not col.nullable:
             nulls = self._null_count(table, live_name)
             details = {"data_loss": bool(nulls)}
             extra = self._fill_or_block(table, col, nulls, details)
-            self._add(ChangeKind.SET_NOT_NULL, table, col.name,
-                      f"make column {table}.{col.name} not null{extra}", **details)
+            self._add(
+                ChangeKind.SET_NOT_NULL,
+                table,
+                col.name,
+                f"make column {table}.{col.name} not null{extra}",
+                **details,
+            )
         elif not live_col.nullable and col.nullable:
-            self._add(ChangeKind.DROP_NOT_NULL, table, col.name,
-                      f"make column {table}.{col.name} nullable")
+            self._add(
+                ChangeKind.DROP_NOT_NULL,
+                table,
+                col.name,
+                f"make column {table}.{col.name} nullable",
+            )
         return False
 
     def _narrowing_note(self, table: str, live_name: str, wanted: Any) -> str:
@@ -250,8 +308,14 @@ class _SchemaDiff:
 
     # -- indexes and foreign keys ----------------------------------------------------------
 
-    def _indexes(self, table: Table, live: LiveTable, new_name: dict[str, str],
-                 dropped: set[str], replaced: set[str]) -> None:
+    def _indexes(
+        self,
+        table: Table,
+        live: LiveTable,
+        new_name: dict[str, str],
+        dropped: set[str],
+        replaced: set[str],
+    ) -> None:
         wanted: dict[str, tuple[tuple[str, ...], bool]] = {
             str(ix.name): (tuple(c.name for c in ix.columns), bool(ix.unique))
             for ix in table.indexes
@@ -264,19 +328,35 @@ class _SchemaDiff:
                 kept.add(ix.name)
                 continue
             kind = ChangeKind.DROP_UNIQUE if ix.unique else ChangeKind.DROP_INDEX
-            self._add(kind, table.name, ix.columns[0] if len(ix.columns) == 1 else None,
-                      f"drop {'unique ' if ix.unique else ''}index {ix.name} on "
-                      f"{table.name}({', '.join(ix.columns)})", name=ix.name)
+            self._add(
+                kind,
+                table.name,
+                ix.columns[0] if len(ix.columns) == 1 else None,
+                f"drop {'unique ' if ix.unique else ''}index {ix.name} on "
+                f"{table.name}({', '.join(ix.columns)})",
+                name=ix.name,
+            )
         for name, (columns, unique) in wanted.items():
             if name in kept:
                 continue
             kind = ChangeKind.ADD_UNIQUE if unique else ChangeKind.ADD_INDEX
-            self._add(kind, table.name, columns[0] if len(columns) == 1 else None,
-                      f"add {'unique ' if unique else ''}index {name} on "
-                      f"{table.name}({', '.join(columns)})", name=name)
+            self._add(
+                kind,
+                table.name,
+                columns[0] if len(columns) == 1 else None,
+                f"add {'unique ' if unique else ''}index {name} on "
+                f"{table.name}({', '.join(columns)})",
+                name=name,
+            )
 
-    def _foreign_keys(self, table: Table, live: LiveTable, new_name: dict[str, str],
-                      dropped: set[str], replaced: set[str]) -> None:
+    def _foreign_keys(
+        self,
+        table: Table,
+        live: LiveTable,
+        new_name: dict[str, str],
+        dropped: set[str],
+        replaced: set[str],
+    ) -> None:
         wanted = {
             (fk.column_keys[0], fk.referred_table.name, _ondelete(fk.ondelete)): fk
             for fk in table.foreign_key_constraints
@@ -285,25 +365,38 @@ class _SchemaDiff:
         for live_fk in live.foreign_keys:
             column = new_name.get(live_fk.column, live_fk.column)
             signature = (column, live_fk.referred_table, live_fk.ondelete)
-            if (signature in wanted and signature not in kept
-                    and live_fk.column not in dropped and column not in replaced):
+            if (
+                signature in wanted
+                and signature not in kept
+                and live_fk.column not in dropped
+                and column not in replaced
+            ):
                 kept.add(signature)
                 continue
             details: dict[str, Any] = {"name": live_fk.name}
             if not live_fk.name:
                 details["blocker"] = "the foreign key has no name, so it cannot be dropped"
-            self._add(ChangeKind.DROP_FOREIGN_KEY, table.name, live_fk.column,
-                      f"drop foreign key {table.name}.{live_fk.column} -> "
-                      f"{live_fk.referred_table}", **details)
+            self._add(
+                ChangeKind.DROP_FOREIGN_KEY,
+                table.name,
+                live_fk.column,
+                f"drop foreign key {table.name}.{live_fk.column} -> {live_fk.referred_table}",
+                **details,
+            )
         for signature, fk in wanted.items():
             if signature not in kept:
                 self._add_foreign_key(table.name, fk)
 
     def _add_foreign_key(self, table: str, fk: ForeignKeyConstraint) -> None:
         column = fk.column_keys[0]
-        self._add(ChangeKind.ADD_FOREIGN_KEY, table, column,
-                  f"add foreign key {table}.{column} -> {fk.referred_table.name} "
-                  f"(on delete {_ondelete(fk.ondelete).lower()})", name=fk.name)
+        self._add(
+            ChangeKind.ADD_FOREIGN_KEY,
+            table,
+            column,
+            f"add foreign key {table}.{column} -> {fk.referred_table.name} "
+            f"(on delete {_ondelete(fk.ondelete).lower()})",
+            name=fk.name,
+        )
 
 
 def _creation_order(tables: list[Table]) -> list[Table]:
@@ -325,4 +418,3 @@ def _creation_order(tables: list[Table]) -> list[Table]:
     for table in tables:
         visit(table)
     return order
-

@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from engine.api.app import create_app
+from engine.runtime.clock import ManualClock
+from engine.runtime.factory import Runtime, build_runtime
+
+from tests.runtime.record_objects import T0, create_schema, registry
+
+MAX_BODY = 4096
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(T0)
+
+
+@pytest.fixture
+def runtime(db_engine: Engine, clock: ManualClock) -> Runtime:
+    create_schema(db_engine)
+    return build_runtime(registry(), db_engine, clock)
+
+
+@pytest.fixture
+def client(runtime: Runtime) -> Iterator[TestClient]:
+    with TestClient(create_app(runtime, max_body_bytes=MAX_BODY),
+                    raise_server_exceptions=False) as test_client:
+        yield test_client
