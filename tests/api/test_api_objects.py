@@ -39,7 +39,8 @@ def test_object_definition_has_fields_schema_and_the_default_forms_ui_schema(
 def test_object_without_a_form_gets_its_payload_schema(client: TestClient) -> None:
     body = client.get("/api/objects/member").json()
     assert body["form"] is None and body["uiSchema"] == {}
-    assert body["fields"][5]["reference_to"] == "account"
+    fields = {f["name"]: f for f in body["fields"]}
+    assert (fields["account"]["reference_to"], fields["account"]["on_delete"]) == ("account", "cascade")
     assert body["schema"] == body["payload_schemas"]["create"]
 
 
