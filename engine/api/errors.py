@@ -43,7 +43,6 @@ _CODE_BY_HTTP_STATUS = {
     404: "not_found",
     405: "method_not_allowed",
     413: "payload_too_large",
-    415: "unsupported_media_type",
 }
 
 

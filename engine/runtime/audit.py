@@ -90,24 +90,23 @@ class AuditTrail:
     ) -> None:
         if not entries:
             return
-        conn.execute(
-            self._insert,
-            [
-                {
-                    "change_id": change_id,
-                    "object": e.object,
-                    "record_id": e.record_id,
-                    "action": e.action,
-                    "field": e.field,
-                    "old_value": e.old,
-                    "new_value": e.new,
-                    "actor": actor,
-                    "at": at,
-                    "note": e.note,
-                }
-                for e in entries
-            ],
-        )
+        rows = [
+            {
+                "change_id": change_id,
+                "object": e.object,
+                "record_id": e.record_id,
+                "action": e.action,
+                "field": e.field,
+                "old_value": e.old,
+                "new_value": e.new,
+                "actor": actor,
+                "at": at,
+                "note": e.note,
+            }
+            for e in entries
+        ]
+        # A single row skips the executemany machinery: creates and deletes log one row.
+        conn.execute(self._insert, rows[0] if len(rows) == 1 else rows)
 
     def history(self, conn: Connection, object_name: str, record_id: int) -> list[HistoryEntry]:
         rows = conn.execute(self._history, {"object": object_name, "record_id": record_id})

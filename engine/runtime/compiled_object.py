@@ -52,7 +52,7 @@ def _compile_one(
     obj: ObjectType, table: Table, incoming: tuple[IncomingReference, ...]
 ) -> CompiledObject:
     unique = {
-        ix.name: tuple(c.name for c in ix.columns)
+        str(ix.name): tuple(c.name for c in ix.columns)
         for ix in table.indexes
         if ix.unique and ix.name
     }

@@ -38,7 +38,7 @@ def _list_contains(column: Any, value: Any, dialect: str) -> ColumnElement[bool]
     return exists(select(literal(1)).select_from(each).where(each.c.value == value))
 
 
-def _condition(table: Table, obj: ObjectType, flt: Filter, dialect: str) -> ColumnElement[bool]:
+def _condition(table: Table, obj: ObjectType, flt: Filter, dialect: str) -> Any:
     column = table.c[flt.field]
     f = obj.fields[flt.field]
     op = Op(flt.op)
@@ -58,13 +58,15 @@ def _condition(table: Table, obj: ObjectType, flt: Filter, dialect: str) -> Colu
     if op is Op.NE:
         # "not equal" includes records with no value, as a person reading the filter expects.
         return (column != value) | column.is_(None)
-    return {
-        Op.EQ: column.__eq__,
-        Op.LT: column.__lt__,
-        Op.LTE: column.__le__,
-        Op.GT: column.__gt__,
-        Op.GTE: column.__ge__,
-    }[op](value)
+    if op is Op.LT:
+        return column < value
+    if op is Op.LTE:
+        return column <= value
+    if op is Op.GT:
+        return column > value
+    if op is Op.GTE:
+        return column >= value
+    return column == value
 
 
 def where_clause(table: Table, obj: ObjectType, query: ListQuery, dialect: str) -> Any:

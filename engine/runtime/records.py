@@ -7,10 +7,11 @@ generic; it knows objects only through the compiled registry.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Connection, Engine, select, update
 from sqlalchemy.exc import IntegrityError
@@ -149,16 +150,16 @@ class RecordService:
                 raise integrity_error_to_flowdesk(
                     exc, c.constraints, object_name=c.name, writing_fields=tuple(values)
                 ) from None
-            record_id = int(result.inserted_primary_key[0])
+            key = result.inserted_primary_key
+            assert key is not None  # a single-row INSERT always reports its key
+            record_id = int(key[0])
             row["id"] = record_id
             record = record_to_json(c.obj, row)
-            logged = False
-            for name in c.audited_fields:
-                if record[name] is not None:
-                    uow.log(c.name, record_id, "create", name, None, record[name])
-                    logged = True
-            if not logged:
-                uow.log(c.name, record_id, "create")
+            # One row holds every initial value (as a delete's row holds the deleted record):
+            # a row per field would make creating the costliest command for no gain.
+            initial = {name: record[name] for name in c.audited_fields
+                       if record[name] is not None}
+            uow.log(c.name, record_id, "create", new=initial)
         return record
 
     def get(self, object_name: str, record_id: int) -> dict[str, Any]:
@@ -259,10 +260,10 @@ class RecordService:
         with self._engine.connect() as conn:
             total = conn.execute(count_select(c.table, c.obj, query, self._dialect)).scalar_one()
             rows = conn.execute(page_select(c.table, c.obj, query, self._dialect)).mappings()
-            items = [record_to_json(c.obj, row) for row in rows]
+            items = [record_to_json(c.obj, cast(Mapping[str, Any], row)) for row in rows]
         return RecordPage(items, int(total), limit, offset)
 
-    def history(self, object_name: str, record_id: int) -> list[HistoryEntry]:
+    def history(self, object_name: str, record_id: int) -> builtins.list[HistoryEntry]:
         """Every audit row of the record, oldest first (also after it was deleted)."""
         c = self._compiled(object_name)
         with self._engine.connect() as conn:

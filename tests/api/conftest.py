@@ -9,7 +9,6 @@ from sqlalchemy import Engine
 from engine.api.app import create_app
 from engine.runtime.clock import ManualClock
 from engine.runtime.factory import Runtime, build_runtime
-
 from tests.runtime.record_objects import T0, create_schema, registry
 
 MAX_BODY = 4096

@@ -40,7 +40,8 @@ def test_object_without_a_form_gets_its_payload_schema(client: TestClient) -> No
     body = client.get("/api/objects/member").json()
     assert body["form"] is None and body["uiSchema"] == {}
     fields = {f["name"]: f for f in body["fields"]}
-    assert (fields["account"]["reference_to"], fields["account"]["on_delete"]) == ("account", "cascade")
+    account = fields["account"]
+    assert (account["reference_to"], account["on_delete"]) == ("account", "cascade")
     assert body["schema"] == body["payload_schemas"]["create"]
 
 

@@ -45,7 +45,8 @@ def test_cascade_deletes_referencing_records_and_set_null_clears_fields(
         "update", "about", world["account"], None, "bob")
     assert cleared.note == f"set_null: account {world['account']} was deleted"
     gone = records.history("member", world["junior"])[-1]
-    assert (gone.action, gone.note) == ("delete", f"cascade: account {world['account']} was deleted")
+    assert (gone.action, gone.note) == (
+        "delete", f"cascade: account {world['account']} was deleted")
     change_ids = {records.history(o, world[k])[-1].change_id
                   for o, k in [("account", "account"), ("member", "junior"), ("note", "note")]}
     assert len(change_ids) == 1  # one command, one change
