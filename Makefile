@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/flowdesk serve $(PACK) --db $(DB) --demo
+	$(BIN)/flowdesk serve $(PACK) --db $(DB)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 -q

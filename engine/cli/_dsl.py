@@ -14,9 +14,7 @@ __all__ = ["register"]
 def register(subparsers: Any) -> None:
     dsl = subparsers.add_parser("dsl", help="rule DSL tools")
     commands = dsl.add_subparsers(dest="dsl_command", metavar="SUBCOMMAND", required=True)
-    test = commands.add_parser(
-        "test", help="run conformance vector files and report each case"
-    )
+    test = commands.add_parser("test", help="run conformance vector files and report each case")
     test.add_argument("files", nargs="+", metavar="FILE", help="vectors YAML files")
     test.add_argument("-q", "--quiet", action="store_true", help="print failures only")
     test.set_defaults(handler=_test)

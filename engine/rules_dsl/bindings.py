@@ -39,9 +39,7 @@ __all__ = ["coerce_bindings", "coerce_value"]
 def _bad(path: tuple[str | int, ...], t: DslType, value: Any, why: str = "") -> DslError:
     where = ".".join(str(p) for p in path) or "(value)"
     detail = f": {why}" if why else ""
-    return DslError(
-        f"{where}: {value!r} is not a valid {t}{detail}", code=codes.BAD_BINDING
-    )
+    return DslError(f"{where}: {value!r} is not a valid {t}{detail}", code=codes.BAD_BINDING)
 
 
 def _duration(value: Any) -> timedelta | None:

@@ -276,89 +276,270 @@ def install_builtins(registry: FunctionRegistry) -> None:
     reg = registry.register
     text, boolean, integer = STRING, BOOLEAN, INTEGER
     # Strings
-    reg("len", params=[text], returns=integer, impl=_length, nullable=False,
-        doc="Number of characters; 0 for null.")
-    reg("len", params=[ListType(T)], returns=integer, impl=_length, nullable=False,
-        doc="Number of items; 0 for null.")
+    reg(
+        "len",
+        params=[text],
+        returns=integer,
+        impl=_length,
+        nullable=False,
+        doc="Number of characters; 0 for null.",
+    )
+    reg(
+        "len",
+        params=[ListType(T)],
+        returns=integer,
+        impl=_length,
+        nullable=False,
+        doc="Number of items; 0 for null.",
+    )
     reg("lower", params=[text], returns=text, impl=_lower, doc="Lower case.")
     reg("upper", params=[text], returns=text, impl=_upper, doc="Upper case.")
-    reg("trim", params=[text], returns=text, impl=_trim,
-        doc="Without leading and trailing whitespace.")
-    reg("contains", params=[text, text], returns=boolean, nullable=False,
-        impl=_text_contains, doc="Whether the text contains the other text.")
-    reg("contains", params=[ListType(T), T], returns=boolean, nullable=False,
-        impl=_list_contains, doc="Whether the list has the item.")
-    reg("starts_with", params=[text, text], returns=boolean, nullable=False,
-        impl=_pred(str.startswith), doc="Whether the text starts with the prefix.")
-    reg("ends_with", params=[text, text], returns=boolean, nullable=False,
-        impl=_pred(str.endswith), doc="Whether the text ends with the suffix.")
-    reg("replace", params=[text, text, text], returns=text,
+    reg(
+        "trim",
+        params=[text],
+        returns=text,
+        impl=_trim,
+        doc="Without leading and trailing whitespace.",
+    )
+    reg(
+        "contains",
+        params=[text, text],
+        returns=boolean,
+        nullable=False,
+        impl=_text_contains,
+        doc="Whether the text contains the other text.",
+    )
+    reg(
+        "contains",
+        params=[ListType(T), T],
+        returns=boolean,
+        nullable=False,
+        impl=_list_contains,
+        doc="Whether the list has the item.",
+    )
+    reg(
+        "starts_with",
+        params=[text, text],
+        returns=boolean,
+        nullable=False,
+        impl=_pred(str.startswith),
+        doc="Whether the text starts with the prefix.",
+    )
+    reg(
+        "ends_with",
+        params=[text, text],
+        returns=boolean,
+        nullable=False,
+        impl=_pred(str.endswith),
+        doc="Whether the text ends with the suffix.",
+    )
+    reg(
+        "replace",
+        params=[text, text, text],
+        returns=text,
         impl=_str(lambda s, old, new: s.replace(old, new) if old else s),
-        doc="Every occurrence of old replaced by new.")
-    reg("substring", params=[text, integer], returns=text, impl=_substring,
-        doc="Characters from start (0-based) to the end.")
-    reg("substring", params=[text, integer, integer], returns=text, impl=_substring,
-        doc="Characters from start (0-based) up to end (exclusive).")
-    reg("split", params=[text, text], returns=ListType(text), impl=_split,
-        doc="The parts between separators.")
-    reg("join", params=[ListType(T), text], returns=text, impl=_join,
-        doc="Items as text joined by the separator.")
+        doc="Every occurrence of old replaced by new.",
+    )
+    reg(
+        "substring",
+        params=[text, integer],
+        returns=text,
+        impl=_substring,
+        doc="Characters from start (0-based) to the end.",
+    )
+    reg(
+        "substring",
+        params=[text, integer, integer],
+        returns=text,
+        impl=_substring,
+        doc="Characters from start (0-based) up to end (exclusive).",
+    )
+    reg(
+        "split",
+        params=[text, text],
+        returns=ListType(text),
+        impl=_split,
+        doc="The parts between separators.",
+    )
+    reg(
+        "join",
+        params=[ListType(T), text],
+        returns=text,
+        impl=_join,
+        doc="Items as text joined by the separator.",
+    )
     reg("string", params=[T], returns=text, impl=_to_string, doc="Any value as text.")
-    reg("is_empty", params=[T], returns=boolean, impl=_is_empty, nullable=False,
-        doc="True for null, empty text and empty lists.")
+    reg(
+        "is_empty",
+        params=[T],
+        returns=boolean,
+        impl=_is_empty,
+        nullable=False,
+        doc="True for null, empty text and empty lists.",
+    )
     for arity in (2, 3, 4):
-        reg("coalesce", params=[T] * arity, returns=T, impl=_coalesce,
-            doc="The first argument that is not null.")
+        reg(
+            "coalesce",
+            params=[T] * arity,
+            returns=T,
+            impl=_coalesce,
+            doc="The first argument that is not null.",
+        )
     # Numbers
     reg("abs", params=[integer], returns=integer, impl=_abs, doc="Absolute value.")
     reg("abs", params=[DECIMAL], returns=DECIMAL, impl=_abs, doc="Absolute value.")
     reg("abs", params=[DURATION], returns=DURATION, impl=_abs, doc="Absolute value.")
-    reg("round", params=[DECIMAL], returns=integer, impl=_round,
-        doc="Nearest integer, halves away from zero.")
-    reg("round", params=[DECIMAL, integer], returns=DECIMAL, impl=_round,
-        doc="Rounded to the given decimal places, halves away from zero.")
-    reg("floor", params=[DECIMAL], returns=integer, impl=_rounder(ROUND_FLOOR),
-        doc="Largest integer not above.")
-    reg("ceil", params=[DECIMAL], returns=integer, impl=_rounder(ROUND_CEILING),
-        doc="Smallest integer not below.")
+    reg(
+        "round",
+        params=[DECIMAL],
+        returns=integer,
+        impl=_round,
+        doc="Nearest integer, halves away from zero.",
+    )
+    reg(
+        "round",
+        params=[DECIMAL, integer],
+        returns=DECIMAL,
+        impl=_round,
+        doc="Rounded to the given decimal places, halves away from zero.",
+    )
+    reg(
+        "floor",
+        params=[DECIMAL],
+        returns=integer,
+        impl=_rounder(ROUND_FLOOR),
+        doc="Largest integer not above.",
+    )
+    reg(
+        "ceil",
+        params=[DECIMAL],
+        returns=integer,
+        impl=_rounder(ROUND_CEILING),
+        doc="Smallest integer not below.",
+    )
     for t in (integer, DECIMAL, text, DATE, DATETIME, DURATION):
-        reg("min", params=[t, t], returns=t, impl=_pick(min),
-            doc="The smaller value; nulls are ignored.")
-        reg("max", params=[t, t], returns=t, impl=_pick(max),
-            doc="The larger value; nulls are ignored.")
-    reg("sum", params=[ListType(integer)], returns=integer, impl=_sum, nullable=False,
-        doc="Sum of the items; 0 for null or empty.")
-    reg("sum", params=[ListType(DECIMAL)], returns=DECIMAL, impl=_sum, nullable=False,
-        doc="Sum of the items; 0 for null or empty.")
-    reg("integer", params=[ANY], returns=integer, impl=_to_integer,
-        doc="A number or numeric text as an integer (toward zero); null if not numeric.")
-    reg("decimal", params=[ANY], returns=DECIMAL, impl=_to_decimal,
-        doc="A number or numeric text as a decimal; null if not numeric.")
+        reg(
+            "min",
+            params=[t, t],
+            returns=t,
+            impl=_pick(min),
+            doc="The smaller value; nulls are ignored.",
+        )
+        reg(
+            "max",
+            params=[t, t],
+            returns=t,
+            impl=_pick(max),
+            doc="The larger value; nulls are ignored.",
+        )
+    reg(
+        "sum",
+        params=[ListType(integer)],
+        returns=integer,
+        impl=_sum,
+        nullable=False,
+        doc="Sum of the items; 0 for null or empty.",
+    )
+    reg(
+        "sum",
+        params=[ListType(DECIMAL)],
+        returns=DECIMAL,
+        impl=_sum,
+        nullable=False,
+        doc="Sum of the items; 0 for null or empty.",
+    )
+    reg(
+        "integer",
+        params=[ANY],
+        returns=integer,
+        impl=_to_integer,
+        doc="A number or numeric text as an integer (toward zero); null if not numeric.",
+    )
+    reg(
+        "decimal",
+        params=[ANY],
+        returns=DECIMAL,
+        impl=_to_decimal,
+        doc="A number or numeric text as a decimal; null if not numeric.",
+    )
     # Time
-    reg("now", params=[], returns=DATETIME, impl=_now, needs_context=True, nullable=False,
-        doc="The evaluation's current time (EvalContext.now).")
-    reg("today", params=[], returns=DATE, impl=_today, needs_context=True, nullable=False,
-        doc="Today's date in EvalContext.timezone.")
-    reg("date", params=[text], returns=DATE, impl=parse_date,
+    reg(
+        "now",
+        params=[],
+        returns=DATETIME,
+        impl=_now,
+        needs_context=True,
+        nullable=False,
+        doc="The evaluation's current time (EvalContext.now).",
+    )
+    reg(
+        "today",
+        params=[],
+        returns=DATE,
+        impl=_today,
+        needs_context=True,
+        nullable=False,
+        doc="Today's date in EvalContext.timezone.",
+    )
+    reg(
+        "date",
+        params=[text],
+        returns=DATE,
+        impl=parse_date,
         doc="An ISO date (YYYY-MM-DD); a literal is checked when compiling, other text "
-            "that is not a date gives null.")
-    reg("date", params=[DATETIME], returns=DATE, impl=_date_of, needs_context=True,
-        doc="The date of a datetime in EvalContext.timezone.")
-    reg("datetime", params=[text], returns=DATETIME, impl=parse_datetime,
-        doc="An ISO 8601 datetime; without an offset it is UTC.")
+        "that is not a date gives null.",
+    )
+    reg(
+        "date",
+        params=[DATETIME],
+        returns=DATE,
+        impl=_date_of,
+        needs_context=True,
+        doc="The date of a datetime in EvalContext.timezone.",
+    )
+    reg(
+        "datetime",
+        params=[text],
+        returns=DATETIME,
+        impl=parse_datetime,
+        doc="An ISO 8601 datetime; without an offset it is UTC.",
+    )
     for name in ("year", "month", "day", "weekday"):
         of_date, of_datetime = _part(name)
-        reg(name, params=[DATE], returns=integer, impl=of_date,
-            doc=f"The {name} of a date" + (" (1 = Monday … 7 = Sunday)." if name == "weekday" else "."))
-        reg(name, params=[DATETIME], returns=integer, impl=of_datetime, needs_context=True,
-            doc=f"The {name} of a datetime in EvalContext.timezone.")
+        reg(
+            name,
+            params=[DATE],
+            returns=integer,
+            impl=of_date,
+            doc=f"The {name} of a date"
+            + (" (1 = Monday … 7 = Sunday)." if name == "weekday" else "."),
+        )
+        reg(
+            name,
+            params=[DATETIME],
+            returns=integer,
+            impl=of_datetime,
+            needs_context=True,
+            doc=f"The {name} of a datetime in EvalContext.timezone.",
+        )
     for name in ("hour", "minute"):
         _, of_datetime = _part(name)
-        reg(name, params=[DATETIME], returns=integer, impl=of_datetime, needs_context=True,
-            doc=f"The {name} of a datetime in EvalContext.timezone.")
+        reg(
+            name,
+            params=[DATETIME],
+            returns=integer,
+            impl=of_datetime,
+            needs_context=True,
+            doc=f"The {name} of a datetime in EvalContext.timezone.",
+        )
     for name, seconds in (("days", 86_400), ("hours", 3_600), ("minutes", 60), ("seconds", 1)):
-        reg(name, params=[DURATION], returns=DECIMAL, impl=_in_units(seconds),
-            doc=f"A duration as a number of {name}.")
+        reg(
+            name,
+            params=[DURATION],
+            returns=DECIMAL,
+            impl=_in_units(seconds),
+            doc=f"A duration as a number of {name}.",
+        )
 
 
 @functools.cache

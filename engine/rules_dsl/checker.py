@@ -87,7 +87,8 @@ class Annotations:
     #: Call → ("function", Overload) | ("macro", name) | ("changed", field)
     #:        | ("matches", predicate) | ("const", value)
     calls: dict[int, tuple[str, Any]] = field(default_factory=dict)
-    #: Binary comparison → "plain" | "ref" | "list" | "rank" | "safe"; arithmetic → "plain" | "helper"
+    #: Binary comparison → "plain" | "ref" | "list" | "rank" | "safe";
+    #: arithmetic → "plain" | "helper"
     strategies: dict[int, str] = field(default_factory=dict)
     #: Binary with strategy "rank" → {option: index}
     ranks: dict[int, Mapping[str, int]] = field(default_factory=dict)
@@ -120,7 +121,7 @@ def _arith_type(op: str, left: DslType, right: DslType) -> DslType | None:
             return STRING
         if isinstance(left, ListType) and isinstance(right, ListType):
             return unify(left, right)
-        table = {
+        table: dict[tuple[DslType, DslType], DslType] = {
             (DATETIME, DURATION): DATETIME,
             (DURATION, DATETIME): DATETIME,
             (DATE, DURATION): DATE,
@@ -189,8 +190,7 @@ class _Checker:
                 if not _is_boolish(t):
                     self.error(
                         codes.TYPE_MISMATCH,
-                        f"'{node.op}' needs true/false operands, but {to_source(operand)!s} "
-                        f"is {t}",
+                        f"'{node.op}' needs true/false operands, but {to_source(operand)!s} is {t}",
                         operand.line,
                         operand.col,
                     )
@@ -220,8 +220,7 @@ class _Checker:
         if node.name == OLD and not self.env.change_context:
             return self.error(
                 codes.NO_CHANGE_CONTEXT,
-                "'old' is only available where a change is being handled (automations on "
-                "update)",
+                "'old' is only available where a change is being handled (automations on update)",
                 node.line,
                 node.col,
             )
@@ -441,8 +440,7 @@ class _Checker:
         if not _is_boolish(ct):
             self.error(
                 codes.TYPE_MISMATCH,
-                f"the condition after 'if' must be true/false, but {to_source(node.cond)} is "
-                f"{ct}",
+                f"the condition after 'if' must be true/false, but {to_source(node.cond)} is {ct}",
                 node.cond.line,
                 node.cond.col,
             )
@@ -502,7 +500,7 @@ class _Checker:
         if not (isinstance(arg, Literal) and arg.kind == "string"):
             return None
         parser, example = spec
-        value = parser(arg.value)
+        value: object = parser(arg.value)
         if value is None:
             self.error(
                 codes.BAD_LITERAL,
@@ -546,9 +544,9 @@ class _Checker:
         name = node.name
         args = node.args
         needs_lambda = name != "count" or len(args) == 2
-        wanted = "a list and a lambda, e.g. any(tags, t -> t == \"vip\")"
+        wanted = 'a list and a lambda, e.g. any(tags, t -> t == "vip")'
         if name == "count":
-            wanted = "a list, and optionally a lambda, e.g. count(tags, t -> t != \"spam\")"
+            wanted = 'a list, and optionally a lambda, e.g. count(tags, t -> t != "spam")'
         if len(args) not in ((1, 2) if name == "count" else (2,)):
             for arg in args:
                 if not isinstance(arg, Lambda):
@@ -648,7 +646,7 @@ class _Checker:
                 self.visit(arg, scope)
             return self.error(
                 codes.ARITY,
-                f"matches() takes 2 arguments (text, \"pattern\"), got {len(node.args)}",
+                f'matches() takes 2 arguments (text, "pattern"), got {len(node.args)}',
                 node.line,
                 node.col,
             )

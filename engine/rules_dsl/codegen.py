@@ -176,8 +176,9 @@ class _Generator:
         tmp = self.temp()
         return f"(None if ({tmp} := {code}) is None else -{tmp})"
 
-    def guarded(self, left: Node, right: Node, scope: Mapping[str, str], combine: str,
-                on_null: str) -> str:
+    def guarded(
+        self, left: Node, right: Node, scope: Mapping[str, str], op: str, on_null: str
+    ) -> str:
         """``left <op> right`` evaluated only when neither side is null, else ``on_null``."""
         lcode, rcode = self.expr(left, scope), self.expr(right, scope)
         checks = []
@@ -189,7 +190,7 @@ class _Generator:
             tmp = self.temp()
             checks.append(f"({tmp} := {rcode}) is None")
             rcode = tmp
-        body = combine.format(left=lcode, right=rcode)
+        body = f"{lcode} {op} {rcode}"
         if not checks:
             return f"({body})"
         return f"({on_null} if {' or '.join(checks)} else {body})"
@@ -199,7 +200,7 @@ class _Generator:
         strategy = self.notes.strategies.get(id(node), "safe")
         if op in _ARITH_HELPERS:
             if strategy == "plain":
-                return self.guarded(node.left, node.right, scope, "{left} %s {right}" % op, "None")
+                return self.guarded(node.left, node.right, scope, op, "None")
             left, right = self.expr(node.left, scope), self.expr(node.right, scope)
             return f"{_ARITH_HELPERS[op]}({left}, {right})"
         if op in ("==", "!="):
@@ -215,7 +216,7 @@ class _Generator:
         if strategy == "rank":
             return self.rank_compare(node, scope)
         if strategy == "plain":
-            return self.guarded(node.left, node.right, scope, "{left} %s {right}" % op, "False")
+            return self.guarded(node.left, node.right, scope, op, "False")
         left, right = self.expr(node.left, scope), self.expr(node.right, scope)
         return f"{_COMPARE_HELPERS[op]}({left}, {right})"
 
@@ -249,7 +250,9 @@ class _Generator:
         if (
             strategy == "plain"
             and isinstance(right_node, ListLit)
-            and all(isinstance(i, Literal) and i.kind in _HASHABLE_LITERALS for i in right_node.items)
+            and all(
+                isinstance(i, Literal) and i.kind in _HASHABLE_LITERALS for i in right_node.items
+            )
             and _set_friendly(self.type_of(node.left))
         ):
             values = frozenset(i.value for i in right_node.items)  # type: ignore[attr-defined]
@@ -293,8 +296,10 @@ class _Generator:
         if name == "map":
             body = self.expr(fn.body, inner)
             return f"([{body} for {var} in {items}] if ({items} := {source_code}) else [])"
-        body = self.truth(fn.body, inner) if self.type_of(fn.body) == ANY else self.expr(
-            fn.body, inner
+        body = (
+            self.truth(fn.body, inner)
+            if self.type_of(fn.body) == ANY
+            else self.expr(fn.body, inner)
         )
         loop = f"for {var} in {items}"
         guard = f"if ({items} := {source_code}) else"

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from engine.rules_dsl.types import ListType, RecordType, DslType, STRING
+from engine.rules_dsl.types import STRING, DslType, ListType, RecordType
 
 __all__ = ["TypeEnv", "DEFAULT_USER_TYPE", "OLD", "USER"]
 

@@ -13,7 +13,7 @@ from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 from importlib import resources
-from typing import Any
+from typing import Any, cast
 
 from lark import Lark, Token, Transformer
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
@@ -65,7 +65,7 @@ def parse_duration_text(text: str) -> timedelta | None:
 
 
 def _unescape(token: Token) -> str:
-    body = token.value[1:-1]
+    body: str = token.value[1:-1]
     if "\\" not in body:
         return body
     out: list[str] = []
@@ -217,7 +217,9 @@ class _TreeBuilder(Transformer[Token, Node]):
 
     def lambda_(self, ch: list[Any]) -> Node:
         tok, _arrow, body = ch
-        return _sized(Lambda(param=_identifier(tok), body=body, line=tok.line, col=tok.column), body)
+        return _sized(
+            Lambda(param=_identifier(tok), body=body, line=tok.line, col=tok.column), body
+        )
 
     def unary(self, ch: list[Any]) -> Node:
         tok, operand = ch
@@ -297,7 +299,7 @@ _TERMINAL_NAMES = {
 _OPERAND_TERMINALS = {"NAME", "STRING", "INTEGER", "DECIMAL", "DURATION", "TRUE", "FALSE", "NULL"}
 
 
-def _expected_text(expected: set[str] | frozenset[str] | None) -> str:
+def _expected_text(expected: Any) -> str:
     if not expected:
         return ""
     names: set[str] = set()
@@ -356,7 +358,7 @@ def parse(text: str) -> Node:
     if not text.strip():
         raise error_at(text, codes.SYNTAX, "empty expression")
     try:
-        return _parser().parse(text)  # type: ignore[no-any-return]
+        return cast(Node, _parser().parse(text))
     except _PositionedProblem as exc:
         raise error_at(text, exc.code, exc.message, exc.line, exc.col) from None
     except UnexpectedInput as exc:

@@ -92,7 +92,9 @@ def _render(node: Node) -> tuple[str, int]:
     if isinstance(node, Member):
         return f"{_wrap(node.target, _POSTFIX)}.{node.name}", _POSTFIX
     if isinstance(node, Call):
-        return f"{node.name}(" + ", ".join(_wrap(a, _CONDITIONAL) for a in node.args) + ")", _POSTFIX
+        return f"{node.name}(" + ", ".join(
+            _wrap(a, _CONDITIONAL) for a in node.args
+        ) + ")", _POSTFIX
     if isinstance(node, Lambda):
         return f"{node.param} -> {_wrap(node.body, _CONDITIONAL)}", _CONDITIONAL
     if isinstance(node, Unary):

@@ -15,11 +15,11 @@ from typing import Any
 from engine.rules_dsl.limits import MAX_REGEX_CHARS, MAX_REGEX_INPUT_CHARS
 
 try:  # Python 3.11+: the regex parser lives in re._parser
-    from re import _constants as sre_c  # type: ignore[attr-defined]
-    from re import _parser as sre_parse  # type: ignore[attr-defined]
+    from re import _constants as sre_c
+    from re import _parser as sre_parse
 except ImportError:  # pragma: no cover
-    import sre_constants as sre_c  # type: ignore[no-redef]
-    import sre_parse  # type: ignore[no-redef]
+    import sre_constants as sre_c
+    import sre_parse
 
 __all__ = ["compile_bounded_regex", "RegexRejected"]
 
@@ -55,9 +55,10 @@ def _check(items: Any, in_repeat: bool, in_unbounded: bool) -> None:
         elif op is sre_c.BRANCH:
             branches = av[1]
             if in_repeat:
-                texts = [_literal_text(b) for b in branches]
-                ambiguous = any(t is None for t in texts) or any(
-                    a != b and b.startswith(a) for a in texts for b in texts  # type: ignore[union-attr]
+                found = [_literal_text(b) for b in branches]
+                texts = [t for t in found if t is not None]
+                ambiguous = len(texts) != len(found) or any(
+                    a != b and b.startswith(a) for a in texts for b in texts
                 )
                 if ambiguous:
                     raise RegexRejected(

@@ -8,7 +8,7 @@ value (division by zero, a date out of range): a checked expression never crashe
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import Decimal, DecimalException
@@ -47,9 +47,7 @@ class EvalContext:
 
     def require_now(self) -> datetime:
         if self.now is None:
-            raise DslError(
-                "now()/today() need EvalContext.now", code=codes.MISSING_CONTEXT
-            )
+            raise DslError("now()/today() need EvalContext.now", code=codes.MISSING_CONTEXT)
         return self.now
 
 
@@ -188,10 +186,6 @@ def _as_list(value: Any) -> Any:
     return value if isinstance(value, list | tuple) else ()
 
 
-def _truth(value: Any) -> bool:
-    return value is True
-
-
 #: Names generated code may call, passed in as closure cells (never looked up by user text).
 HELPERS: Mapping[str, Any] = {
     "_deref": deref,
@@ -209,13 +203,10 @@ HELPERS: Mapping[str, Any] = {
     "_gt": _compare(operator.gt),
     "_ge": _compare(operator.ge),
     "_contains": _contains,
-    "_truth": _truth,
     "_as_list": _as_list,
-    "_require_context": require_context,
     "_type": type,
     "_dict": dict,
     "_any": any,
     "_all": all,
     "_sum": sum,
-    "_list": list,
 }

@@ -177,7 +177,7 @@ def unify(a: DslType, b: DslType) -> DslType | None:
 
 def accepts(param: DslType, arg: DslType) -> bool:
     """Whether a value of type ``arg`` may be passed where ``param`` is expected."""
-    if arg in (ERROR, NULL, ANY) or param == ANY or param == arg:
+    if arg in (ERROR, NULL, ANY) or param in (ANY, arg):
         return True
     if param == DECIMAL and arg == INTEGER:
         return True

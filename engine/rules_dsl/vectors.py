@@ -111,7 +111,9 @@ def _objects(spec: Mapping[str, Any], path: str) -> dict[str, RecordType]:
 
 def _env(schema: Mapping[str, Any], objects: dict[str, RecordType], path: str) -> TypeEnv:
     try:
-        variables = {k: type_from_spec(v, objects) for k, v in (schema.get("variables") or {}).items()}
+        variables = {
+            k: type_from_spec(v, objects) for k, v in (schema.get("variables") or {}).items()
+        }
     except ValueError as exc:
         raise _bad(path, str(exc)) from None
     record = schema.get("record")
@@ -128,7 +130,9 @@ def _env(schema: Mapping[str, Any], objects: dict[str, RecordType], path: str) -
 
 
 def _context(
-    spec: Mapping[str, Any], env: TypeEnv, objects: Mapping[str, RecordType],
+    spec: Mapping[str, Any],
+    env: TypeEnv,
+    objects: Mapping[str, RecordType],
     records: Mapping[str, Mapping[str, Any]],
 ) -> EvalContext:
     now = parse_datetime(spec["now"]) if spec.get("now") else None

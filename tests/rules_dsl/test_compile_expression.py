@@ -37,11 +37,25 @@ def test_compiled_expression_is_frozen_and_reports_its_type_and_paths(env: TypeE
 @pytest.mark.parametrize(
     ("record", "expected"),
     [
-        ({"priority": "P1", "customer": {"tier": "gold"}, "tags": ["billing"], "subject": "Hi"}, True),
-        ({"priority": "P3", "customer": {"tier": "gold"}, "tags": ["billing"], "subject": "Hi"}, False),
+        (
+            {"priority": "P1", "customer": {"tier": "gold"}, "tags": ["billing"], "subject": "Hi"},
+            True,
+        ),
+        (
+            {"priority": "P3", "customer": {"tier": "gold"}, "tags": ["billing"], "subject": "Hi"},
+            False,
+        ),
         ({"priority": "P1", "customer": None, "tags": ["billing"], "subject": "Hi"}, False),
         ({"priority": "P1", "customer": {"tier": "gold"}, "tags": [], "subject": "Hi"}, False),
-        ({"priority": "P1", "customer": {"tier": "gold"}, "tags": ["billing"], "subject": "A TEST"}, False),
+        (
+            {
+                "priority": "P1",
+                "customer": {"tier": "gold"},
+                "tags": ["billing"],
+                "subject": "A TEST",
+            },
+            False,
+        ),
         ({}, False),
     ],
 )
@@ -93,7 +107,11 @@ def test_check_expression_returns_all_errors_as_json(env: TypeEnv) -> None:
 
 
 def test_check_expression_of_good_text_is_ok(env: TypeEnv) -> None:
-    assert check_expression("count + 1", env).as_dict() == {"ok": True, "type": "integer", "errors": []}
+    assert check_expression("count + 1", env).as_dict() == {
+        "ok": True,
+        "type": "integer",
+        "errors": [],
+    }
 
 
 def test_check_expression_reports_a_syntax_error(env: TypeEnv) -> None:
@@ -113,7 +131,9 @@ def test_error_has_position_and_caret_context(env: TypeEnv) -> None:
 
 def test_now_and_today_read_the_context_never_the_system_clock(env: TypeEnv, ctx) -> None:  # type: ignore[no-untyped-def]
     compiled = compile_expression("now() - created_at", env)
-    assert compiled.evaluate({"created_at": ctx.now - timedelta(hours=2)}, ctx) == timedelta(hours=2)
+    assert compiled.evaluate({"created_at": ctx.now - timedelta(hours=2)}, ctx) == timedelta(
+        hours=2
+    )
     with pytest.raises(DslError) as info:
         compiled.evaluate({"created_at": ctx.now})
     assert info.value.code == "dsl_missing_context"
