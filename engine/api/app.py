@@ -13,6 +13,7 @@ from engine.api.errors import install_error_handlers
 from engine.api.health import health_router
 from engine.api.objects import objects_router
 from engine.api.records import records_router
+from engine.api.rules import rules_router
 from engine.runtime.factory import Runtime
 
 __all__ = ["create_app"]
@@ -31,5 +32,6 @@ def create_app(runtime: Runtime, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     app.include_router(health_router(runtime))
     app.include_router(objects_router(runtime))
     app.include_router(records_router(runtime))
+    app.include_router(rules_router(runtime))
     app.state.runtime = runtime
     return app

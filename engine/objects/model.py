@@ -150,7 +150,11 @@ SYSTEM_FIELDS: tuple[FieldDef, ...] = (
 )
 
 #: Names a pack may not give its own fields (the engine's namespace).
-RESERVED_FIELD_NAMES = frozenset(f.name for f in SYSTEM_FIELDS) | {"updated_by", "deleted_at"}
+#: ``user`` and ``old`` are the rule DSL's names for the acting user and the record before a
+#: change; a field of that name would hide them.
+RESERVED_FIELD_NAMES = frozenset(f.name for f in SYSTEM_FIELDS) | {
+    "updated_by", "deleted_at", "user", "old",
+}
 
 
 @dataclass(frozen=True, slots=True)

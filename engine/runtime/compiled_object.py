@@ -14,6 +14,7 @@ from sqlalchemy import Delete, Insert, Select, Table, bindparam, delete, select
 from engine.objects.model import FieldType, ObjectType
 from engine.objects.validation import RecordValidator
 from engine.runtime.integrity import ConstraintMap
+from engine.runtime.record_rules import RecordRules
 
 __all__ = ["IncomingReference", "CompiledObject", "compile_objects"]
 
@@ -42,6 +43,8 @@ class CompiledObject:
     constraints: ConstraintMap
     #: the fields a create logs in the audit trail (the pack's own, in order)
     audited_fields: tuple[str, ...]
+    #: computed fields and validation rules, run on every write
+    rules: RecordRules
 
     @property
     def name(self) -> str:
@@ -75,6 +78,7 @@ def _compile_one(
         incoming=incoming,
         constraints=ConstraintMap(table.name, unique, foreign),
         audited_fields=tuple(f.name for f in obj.custom_fields),
+        rules=RecordRules(obj),
     )
 
 

@@ -8,7 +8,7 @@ generic; it knows objects only through the compiled registry.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, cast
@@ -96,6 +96,18 @@ class RecordService:
             raise NotFound(f"no {c.name} with id {record_id}", code="record_not_found")
         return dict(row)
 
+    def _loader(self, conn: Connection) -> Callable[[str, Any], dict[str, Any] | None]:
+        """Follows references for rule evaluation, inside the command's transaction."""
+
+        def load(object_name: str, record_id: Any) -> dict[str, Any] | None:
+            c = self._objects.get(object_name)
+            if c is None or record_id is None:
+                return None
+            row = conn.execute(c.select_by_id, {"id": record_id}).mappings().first()
+            return dict(row) if row is not None else None
+
+        return load
+
     @contextmanager
     def _command(self, actor: str) -> Iterator[UnitOfWork]:
         if not actor or len(actor) > MAX_ACTOR_LENGTH:
@@ -143,6 +155,8 @@ class RecordService:
             row: dict[str, Any] = dict.fromkeys(c.obj.fields)
             row.update(values)
             row.update(created_at=uow.now, updated_at=uow.now, created_by=actor, version=1)
+            if not c.rules.empty:
+                c.rules.apply(row, creating=True, now=uow.now, load=self._loader(uow.conn))
             del row["id"]
             try:
                 result = uow.conn.execute(c.insert, row)
@@ -189,9 +203,11 @@ class RecordService:
             if old["version"] != expected_version:
                 raise self._stale(c, record_id, expected_version, old["version"])
             new = {**old, **changes}
+            if not c.rules.empty:
+                c.rules.apply(new, creating=False, now=uow.now, load=self._loader(uow.conn))
             old_json = record_to_json(c.obj, old)
             new_json = record_to_json(c.obj, new)
-            changed = [name for name in changes if old_json[name] != new_json[name]]
+            changed = [name for name in new if old_json[name] != new_json[name]]
             if not changed:
                 return old_json
             self._check_references(uow.conn, c, {name: new[name] for name in changed})

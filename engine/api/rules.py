@@ -1,0 +1,69 @@
+"""``POST /api/rules/check``: type-check a rule expression live, as the designer types it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict, Field
+
+from engine.api.errors import ERROR_RESPONSES
+from engine.errors import BadRequest
+from engine.objects.dsl_types import record_types
+from engine.rules_dsl import TypeEnv, check_expression, type_from_spec
+from engine.runtime.factory import Runtime
+
+__all__ = ["rules_router"]
+
+
+class RuleCheckRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    expression: str = Field(max_length=8000, description="The rule-DSL text to check.")
+    object: str | None = Field(
+        default=None, description="The object whose fields are in scope (top-level names)."
+    )
+    expected: str | None = Field(
+        default=None,
+        description="The type the expression must have, e.g. 'boolean' for a condition.",
+    )
+    change_context: bool = Field(
+        default=False, description="Allow old.field and changed(field) (automation triggers)."
+    )
+
+
+class RuleCheckError(BaseModel):
+    code: str
+    message: str
+    line: int
+    col: int
+
+
+class RuleCheckResponse(BaseModel):
+    ok: bool
+    type: str | None
+    errors: list[RuleCheckError]
+
+
+def rules_router(runtime: Runtime) -> APIRouter:
+    registry = runtime.registry
+    records = record_types(registry.objects)  # built once, not per request
+    router = APIRouter(prefix="/api/rules", tags=["rules"], responses=ERROR_RESPONSES)
+
+    @router.post("/check", response_model=RuleCheckResponse)
+    def check_rule(body: RuleCheckRequest) -> dict[str, Any]:
+        """Parse and type-check ``expression``; errors carry line and column in the text."""
+        if body.object is not None:
+            registry.object(body.object)  # 404 unknown_object, with a suggestion
+            env = TypeEnv.for_record(records, body.object, change_context=body.change_context)
+        else:
+            env = TypeEnv(objects=records)
+        expected = None
+        if body.expected is not None:
+            try:
+                expected = type_from_spec(body.expected, records)
+            except ValueError as exc:
+                raise BadRequest(f"expected: not a type: {exc}", code="bad_type_spec") from exc
+        return check_expression(body.expression, env, expected=expected).as_dict()
+
+    return router
