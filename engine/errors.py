@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 __all__ = [
     "SourcePos",
@@ -127,7 +127,10 @@ class ValidationFailed(FlowdeskError):
 
     def __init__(self, issues: Iterable[FieldIssue], message: str = "") -> None:
         self.issues = list(issues)
-        super().__init__(message or "; ".join(f"{'.'.join(map(str, i.loc)) or '(body)'}: {i.msg}" for i in self.issues))
+        summary = "; ".join(
+            f"{'.'.join(map(str, i.loc)) or '(body)'}: {i.msg}" for i in self.issues
+        )
+        super().__init__(message or summary)
 
 
 class BadRequest(FlowdeskError):

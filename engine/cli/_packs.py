@@ -48,7 +48,8 @@ def pack_schema() -> dict[str, Any]:
     from engine.packs.loader import MANIFEST, PACK_FOLDERS
     from engine.packs.models import PackManifest
 
-    files = {MANIFEST: PackManifest, **{f"{folder}/*.yaml": m for folder, m in PACK_FOLDERS.items()}}
+    files = {MANIFEST: PackManifest}
+    files |= {f"{folder}/*.yaml": model for folder, model in PACK_FOLDERS.items()}
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "Flowdesk pack files",

@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from engine.errors import PackError
+from engine.objects.model import frozen_map
 from engine.packs.compile_forms import compile_forms
 from engine.packs.compile_objects import compile_objects, text_of
 from engine.packs.loader import LoadedPack, load_packs
-from engine.objects.model import frozen_map
 from engine.packs.registry import PackInfo, Registry
 
 __all__ = ["load_registry", "compile_registry", "Registry", "PackInfo"]

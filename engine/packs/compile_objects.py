@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.errors import Problem, SourcePos, did_you_mean
+from engine.errors import Problem, did_you_mean
 from engine.objects.model import (
     RESERVED_FIELD_NAMES,
     SYSTEM_FIELDS,
@@ -23,7 +23,7 @@ from engine.objects.model import (
 from engine.objects.storage.tables import index_name
 from engine.packs.compile_rules import RuleSources, attach_rules
 from engine.packs.loader import LoadedPack
-from engine.packs.models import FieldSpec, Label, ObjectSpec
+from engine.packs.models import Label, ObjectSpec
 from engine.packs.source import SourceDocument
 
 __all__ = ["compile_objects", "text_of", "humanize"]

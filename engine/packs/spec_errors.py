@@ -33,10 +33,9 @@ def _data_path(doc: SourceDocument, base: Path_, loc: tuple[Any, ...]) -> Path_:
     for part in base:
         node = node[part]
     for part in loc:
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-            path.append(part)
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+        in_mapping = isinstance(node, dict) and part in node
+        in_list = isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        if in_mapping or in_list:
             node = node[part]
             path.append(part)
     return tuple(path)
@@ -87,7 +86,8 @@ def _problem(doc: SourceDocument, model: type[BaseModel], base: Path_, err: Any)
     if kind == "literal_error":
         expected = err.get("ctx", {}).get("expected", "")
         choices = [c.strip().strip("'") for c in expected.replace(" or ", ",").split(",")]
-        message = f"'{err['input']}' is not one of {expected}{did_you_mean(str(err['input']), choices)}"
+        given = str(err["input"])
+        message = f"'{given}' is not one of {expected}{did_you_mean(given, choices)}"
     elif kind == "string_pattern_mismatch":
         message = (
             f"'{err['input']}' is not a valid name: use lower case letters, digits and '_', "

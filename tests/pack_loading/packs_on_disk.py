@@ -7,7 +7,7 @@ from pathlib import Path
 
 
 def write_pack(root: Path, files: dict[str, str], name: str = "demo") -> Path:
-    """Write ``files`` (relative path -> YAML text) under ``root/name``; add a pack.yaml if absent."""
+    """Write ``files`` (relative path -> YAML) under ``root/name``, with a default pack.yaml."""
     pack = root / name
     pack.mkdir(parents=True, exist_ok=True)
     files = {"pack.yaml": f"name: {name}\nversion: 1.0.0\n", **files}

@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (the table reads best with one case a line)
 """Every mistake an admin can make in a pack is reported at its file, line and column."""
 
 from __future__ import annotations
