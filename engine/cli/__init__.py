@@ -33,6 +33,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except FlowdeskError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # output piped into `head` and the like
+        sys.stderr.close()
+        return 0
     return code
 
 

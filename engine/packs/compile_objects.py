@@ -312,6 +312,10 @@ def _compile_field(obj: str, fd: _FieldDraft, drafts: Mapping[str, _ObjectDraft]
                                      FieldType.TAGS):
         bad("field_unique_unsupported", f"{_article(ftype)} {ftype} field cannot be unique",
             "unique")
+    if v.get("required") and v.get("read_only") and default is None and not v.get("computed"):
+        bad("field_required_unwritable",
+            "required and read_only with no default or computed value: no create could set "
+            "it; give it a default", "required")
     if len(problems) > before:
         return None
     return FieldDef(

@@ -13,6 +13,7 @@ from sqlalchemy import Delete, Insert, Select, Table, bindparam, delete, select
 
 from engine.objects.model import FieldType, ObjectType
 from engine.objects.validation import RecordValidator
+from engine.objects.values import from_json
 from engine.runtime.integrity import ConstraintMap
 from engine.runtime.record_rules import RecordRules
 
@@ -45,6 +46,8 @@ class CompiledObject:
     audited_fields: tuple[str, ...]
     #: computed fields and validation rules, run on every write
     rules: RecordRules
+    #: defaults of fields users cannot write (read-only ones): the engine sets them on create
+    engine_defaults: Mapping[str, object]
 
     @property
     def name(self) -> str:
@@ -79,6 +82,11 @@ def _compile_one(
         constraints=ConstraintMap(table.name, unique, foreign),
         audited_fields=tuple(f.name for f in obj.custom_fields),
         rules=RecordRules(obj),
+        engine_defaults={
+            f.name: from_json(f.default, f)
+            for f in obj.custom_fields
+            if f.read_only and f.default is not None and f.computed is None
+        },
     )
 
 

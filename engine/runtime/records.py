@@ -153,6 +153,7 @@ class RecordService:
         with self._command(actor) as uow:
             self._check_references(uow.conn, c, values)
             row: dict[str, Any] = dict.fromkeys(c.obj.fields)
+            row.update(c.engine_defaults)
             row.update(values)
             row.update(created_at=uow.now, updated_at=uow.now, created_by=actor, version=1)
             if not c.rules.empty:

@@ -94,6 +94,11 @@ CASES = [
         fields:
           code: {type: string, pattern: "[a-"}
         """}, "field_pattern_invalid", "objects/thing.yaml:3:33", "not a valid regular expression"),
+    ("required read-only field without default", {"objects/thing.yaml": """
+        object: thing
+        fields:
+          state: {type: string, required: true, read_only: true}
+        """}, "field_required_unwritable", "objects/thing.yaml:3:35", "give it a default"),
     ("duplicate object", {"objects/a.yaml": THING, "objects/b.yaml": THING},
      "object_duplicate", "objects/b.yaml:1:9", "use 'extend: thing'"),
     ("neither object nor extend", {"objects/thing.yaml": """

@@ -28,6 +28,8 @@ PACK = {
             type: decimal
             computed: "quantity * unit_price"
           discount: {type: decimal, default: 0}
+          state: {type: enum, options: [draft, placed], default: draft, read_only: true,
+                  required: true}
         validations:
           - name: positive_quantity
             rule: "quantity > 0"
@@ -97,3 +99,14 @@ def test_rule_follows_references_and_runs_only_when_declared(runtime: Runtime) -
     updated = records.update("order", order["id"], {"quantity": 2}, expected_version=1,
                              actor="bob")
     assert updated["quantity"] == 2
+
+
+def test_read_only_field_gets_its_default_on_create(runtime: Runtime) -> None:
+    account = runtime.records.create("account", {"name": "Acme"}, "alice")
+    order = runtime.records.create("order", {"account": account["id"], "quantity": 1}, "alice")
+    assert order["state"] == "draft"
+    with pytest.raises(ValidationFailed) as caught:
+        runtime.records.create(
+            "order", {"account": account["id"], "quantity": 1, "state": "placed"}, "alice"
+        )
+    assert "read-only" in caught.value.issues[0].msg
