@@ -7,7 +7,7 @@ Models forbid unknown keys; the loader turns pydantic's errors into ``file:line:
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
@@ -23,6 +23,11 @@ __all__ = [
     "FormFieldSpec",
     "FormSectionSpec",
     "FormSpec",
+    "SetFieldsAction",
+    "ActionSpec",
+    "StateSpec",
+    "TransitionSpec",
+    "WorkflowSpec",
     "FIELD_TYPES",
     "LOCALES",
 ]
@@ -32,25 +37,6 @@ Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,47}$")
 
 #: Locales a label may carry; ``en`` is the fallback.
 LOCALES = ("en", "zh-CN")
-
-FIELD_TYPES = (
-    "string",
-    "text",
-    "integer",
-    "decimal",
-    "boolean",
-    "date",
-    "datetime",
-    "duration",
-    "enum",
-    "multi_enum",
-    "tags",
-    "email",
-    "phone",
-    "url",
-    "reference",
-    "json",
-)
 
 FieldTypeName = Literal[
     "string",
@@ -70,6 +56,9 @@ FieldTypeName = Literal[
     "reference",
     "json",
 ]
+
+#: The field types, in the order the docs list them.
+FIELD_TYPES: tuple[str, ...] = get_args(FieldTypeName)
 
 
 class _Spec(BaseModel):
@@ -334,5 +323,100 @@ class FormSpec(_Spec):
     """The sections, in order."""
 
     _coerce_labels = field_validator("label", mode="before")(
+        classmethod(lambda cls, v: _label_from_str(v))
+    )
+
+
+#: A rule-DSL expression in YAML. Plain ``true``/``false``/numbers are read as DSL literals.
+DslText = str | bool | int | float
+
+
+class SetFieldsAction(_Spec):
+    """Set fields of the record: each value is a rule-DSL expression evaluated on the record
+    as it was before this action (so ``a: b`` and ``b: a`` swap)."""
+
+    type: Literal["set"]
+    """The action type. ``set`` is the only one so far; later ones are told apart by it."""
+    values: dict[Identifier, DslText] = Field(min_length=1)
+    """Field name → rule-DSL expression of the field's type, e.g. ``resolved_at: now()``."""
+
+
+#: An action a state or a transition runs. Actions are told apart by ``type:``; new types join
+#: this alias as a discriminated union.
+ActionSpec = SetFieldsAction
+
+
+class StateSpec(_Spec):
+    """One state of a workflow. Its name must be an option of the workflow's status field."""
+
+    category: Literal["new", "open", "pending", "resolved", "closed"]
+    """What the state means across workflows (reports and SLA clocks read it)."""
+    final: bool = False
+    """A final state has no way out; every other state needs a transition leaving it."""
+    label: Label | None = None
+    """What users see; defaults to the status option's label."""
+    on_enter: list[ActionSpec] = Field(default_factory=list)
+    """Actions run when a transition enters this state (after the transition's own ``set``)."""
+    on_exit: list[ActionSpec] = Field(default_factory=list)
+    """Actions run when a transition leaves this state (before the transition's ``set``)."""
+
+    _coerce_label = field_validator("label", mode="before")(
+        classmethod(lambda cls, v: _label_from_str(v))
+    )
+
+
+class TransitionSpec(_Spec):
+    """A move from one or more states to another that users (or later automations) take."""
+
+    name: Identifier
+    """The transition's name, unique in the workflow; the API addresses it by this name."""
+    from_: str | list[str] = Field(alias="from")
+    """The state (or list of states) it leaves; ``"*"`` means every state that is not final."""
+    to: str
+    """The state it enters."""
+    label: Label | None = None
+    """What users see on the button; defaults to the name."""
+    guard: str | None = None
+    """A boolean rule-DSL expression over the record (with the values given to the
+    transition applied) that must hold, e.g. ``reopen_count < 3``."""
+    roles: list[str] = Field(default_factory=list)
+    """Roles allowed to take the transition (empty: anyone). Stored now; enforced once users
+    and roles exist."""
+    require: list[Identifier] = Field(default_factory=list)
+    """Fields that must have a value after the values given to the transition are applied.
+    A read-only field listed here may be given through the transition."""
+    set_: dict[Identifier, DslText] = Field(default_factory=dict, alias="set")
+    """Fields to set: field name → rule-DSL expression, e.g. ``closed_at: now()``."""
+
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, populate_by_name=True, use_attribute_docstrings=True
+    )
+
+    _coerce_label = field_validator("label", mode="before")(
+        classmethod(lambda cls, v: _label_from_str(v))
+    )
+
+
+class WorkflowSpec(_Spec):
+    """A file under ``workflows/``: the state machine of one object's status field. A later
+    pack's workflow with the same name replaces the base pack's whole."""
+
+    workflow: Identifier
+    """The workflow's name."""
+    object: Identifier
+    """The object whose records move through it; an object has at most one workflow."""
+    field: Identifier
+    """The object's ``enum`` field that holds the state. The workflow owns it: records start in
+    ``initial`` and only transitions change it."""
+    label: Label | None = None
+    """The workflow's name as users see it."""
+    initial: str
+    """The state every new record starts in."""
+    states: dict[str, StateSpec] = Field(min_length=1)
+    """The states, each an option of ``field`` (a subset of the options is fine)."""
+    transitions: list[TransitionSpec] = Field(default_factory=list)
+    """The transitions, in the order they are offered."""
+
+    _coerce_label = field_validator("label", mode="before")(
         classmethod(lambda cls, v: _label_from_str(v))
     )
