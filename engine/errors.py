@@ -125,12 +125,14 @@ class ValidationFailed(FlowdeskError):
 
     code = "validation_failed"
 
-    def __init__(self, issues: Iterable[FieldIssue], message: str = "") -> None:
+    def __init__(
+        self, issues: Iterable[FieldIssue], message: str = "", *, code: str | None = None
+    ) -> None:
         self.issues = list(issues)
         summary = "; ".join(
             f"{'.'.join(map(str, i.loc)) or '(body)'}: {i.msg}" for i in self.issues
         )
-        super().__init__(message or summary)
+        super().__init__(message or summary, code=code)
 
 
 class BadRequest(FlowdeskError):

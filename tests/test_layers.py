@@ -13,7 +13,8 @@ ENGINE = Path(__file__).resolve().parent.parent / "engine"
 REPO = ENGINE.parent
 
 # Lower layers first; a module may import only from its own layer or lower ones.
-LAYERS = ["errors", "rules_dsl", "objects", "packs", "workflows", "runtime", "jobs", "api", "cli"]
+# Workflows sit below packs: they are compiled data the Registry holds, as objects are.
+LAYERS = ["errors", "rules_dsl", "objects", "workflows", "packs", "runtime", "jobs", "api", "cli"]
 
 
 def _layer(module: str) -> int | None:

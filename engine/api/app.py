@@ -14,6 +14,7 @@ from engine.api.health import health_router
 from engine.api.objects import objects_router
 from engine.api.records import records_router
 from engine.api.rules import rules_router
+from engine.api.transitions import transitions_router
 from engine.runtime.factory import Runtime
 
 __all__ = ["create_app"]
@@ -33,5 +34,6 @@ def create_app(runtime: Runtime, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     app.include_router(objects_router(runtime))
     app.include_router(records_router(runtime))
     app.include_router(rules_router(runtime))
+    app.include_router(transitions_router(runtime))
     app.state.runtime = runtime
     return app

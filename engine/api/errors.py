@@ -163,8 +163,10 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"description": description, **_ERROR_SCHEMA}
     for status, description in (
         (400, "Bad request (bad_json, bad_request, ...)"),
-        (404, "Not found (unknown_object, record_not_found, not_found)"),
-        (409, "Conflict (stale_version, delete_restricted)"),
+        (404, "Not found (unknown_object, record_not_found, no_workflow, "
+              "unknown_transition, not_found)"),
+        (409, "Conflict (stale_version, delete_restricted, transition_not_allowed, "
+              "guard_failed)"),
         (413, "Payload too large"),
         (422, "Validation failed"),
     )

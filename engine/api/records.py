@@ -36,7 +36,7 @@ def _issues_in_body() -> Iterator[None]:
         yield
     except ValidationFailed as exc:
         raise ValidationFailed(
-            [FieldIssue(("body", *i.loc), i.msg, i.type) for i in exc.issues]
+            [FieldIssue(("body", *i.loc), i.msg, i.type) for i in exc.issues], code=exc.code
         ) from None
 
 

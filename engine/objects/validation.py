@@ -1,7 +1,9 @@
 """Validating record payloads on the server with the schema the browser uses.
 
 A :class:`RecordValidator` is built once per object type (it compiles the create and update
-schemas of :func:`~engine.objects.forms.object_json_schema` into ``jsonschema`` validators);
+schemas of :func:`~engine.objects.forms.object_json_schema` into ``jsonschema`` validators,
+and into :mod:`~engine.objects.fast_schema_check` shortcuts that let a payload which surely
+passes skip ``jsonschema``; anything else, and every error, goes through ``jsonschema``);
 the runtime calls it on every request. It returns Python values (``engine.objects.values``) or
 raises :class:`~engine.errors.ValidationFailed` listing every problem at once.
 
@@ -24,6 +26,7 @@ from jsonschema import ValidationError
 from jsonschema.protocols import Validator
 
 from engine.errors import FieldIssue, ValidationFailed, did_you_mean
+from engine.objects.fast_schema_check import FastSchemaCheck, compile_fast_check
 from engine.objects.forms.dialect import (
     NAIVE_DATETIME_RE,
     RecordSchemaValidator,
@@ -97,6 +100,8 @@ class RecordValidator:
         "update_schema",
         "_create",
         "_update",
+        "_fast_create",
+        "_fast_update",
         "_fields",
         "_order",
         "_convert",
@@ -111,6 +116,9 @@ class RecordValidator:
         checker = record_format_checker()
         self._create: Validator = RecordSchemaValidator(self.create_schema, format_checker=checker)
         self._update: Validator = RecordSchemaValidator(self.update_schema, format_checker=checker)
+        # Same schemas, same format functions: a payload these accept, jsonschema accepts.
+        self._fast_create: FastSchemaCheck = compile_fast_check(self.create_schema, checker)
+        self._fast_update: FastSchemaCheck = compile_fast_check(self.update_schema, checker)
         fields = writable_fields(obj)
         self._fields: Mapping[str, FieldDef] = MappingProxyType({f.name: f for f in fields})
         self._order: Mapping[str, int] = MappingProxyType(
@@ -131,7 +139,7 @@ class RecordValidator:
 
         Fields neither given nor defaulted are left out (they start empty).
         """
-        values = self._check(self._create, payload, "create")
+        values = self._check(self._create, self._fast_create, payload, "create")
         for name, default in self._defaults:
             if name not in values:
                 # Lists and JSON defaults are mutable: each record gets its own copy.
@@ -140,9 +148,11 @@ class RecordValidator:
 
     def validate_update(self, patch: Any) -> dict[str, Any]:
         """The fields a partial update sets, as Python values (``None`` clears a field)."""
-        return self._check(self._update, patch, "update")
+        return self._check(self._update, self._fast_update, patch, "update")
 
-    def _check(self, validator: Validator, payload: Any, mode: Mode) -> dict[str, Any]:
+    def _check(
+        self, validator: Validator, fast: FastSchemaCheck, payload: Any, mode: Mode
+    ) -> dict[str, Any]:
         if not isinstance(payload, dict):
             raise ValidationFailed(
                 [
@@ -154,9 +164,10 @@ class RecordValidator:
                     )
                 ]
             )
-        errors = list(validator.iter_errors(payload))
-        if errors:
-            raise ValidationFailed(self._issues(errors, payload, mode))
+        if not fast(payload):
+            errors = list(validator.iter_errors(payload))
+            if errors:
+                raise ValidationFailed(self._issues(errors, payload, mode))
         convert = self._convert
         try:
             return {name: convert[name](value) for name, value in payload.items()}

@@ -9,6 +9,7 @@ from engine.errors import PackError
 from engine.objects.model import frozen_map
 from engine.packs.compile_forms import compile_forms
 from engine.packs.compile_objects import compile_objects, text_of
+from engine.packs.compile_workflows import compile_workflows
 from engine.packs.loader import LoadedPack, load_packs
 from engine.packs.registry import PackInfo, Registry
 
@@ -27,6 +28,8 @@ def compile_registry(packs: list[LoadedPack]) -> Registry:
     objects, declared, problems = compile_objects(packs)
     forms, form_problems = compile_forms(packs, objects, declared)
     problems += form_problems
+    workflows, workflow_problems = compile_workflows(packs, objects, declared)
+    problems += workflow_problems
     if problems:
         raise PackError(problems)
     infos = tuple(
@@ -37,4 +40,5 @@ def compile_registry(packs: list[LoadedPack]) -> Registry:
         )
         for p in packs
     )
-    return Registry(packs=infos, objects=frozen_map(objects), forms=frozen_map(forms))
+    return Registry(packs=infos, objects=frozen_map(objects), forms=frozen_map(forms),
+                    workflows=frozen_map(workflows))

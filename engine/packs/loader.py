@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from engine.errors import PackError, Problem, SourcePos
-from engine.packs.models import FormSpec, ObjectSpec, PackManifest
+from engine.packs.models import FormSpec, ObjectSpec, PackManifest, WorkflowSpec
 from engine.packs.source import SourceDocument, load_yaml_document
 from engine.packs.spec_errors import validate_spec
 
@@ -17,7 +17,9 @@ __all__ = ["LoadedPack", "SpecFile", "load_packs", "PACK_FOLDERS"]
 MANIFEST = "pack.yaml"
 
 #: The folders a pack may have, each holding one kind of YAML file.
-PACK_FOLDERS: dict[str, type] = {"objects": ObjectSpec, "forms": FormSpec}
+PACK_FOLDERS: dict[str, type] = {
+    "objects": ObjectSpec, "forms": FormSpec, "workflows": WorkflowSpec,
+}
 
 
 @dataclass(frozen=True, slots=True)

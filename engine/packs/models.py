@@ -371,7 +371,8 @@ class TransitionSpec(_Spec):
     name: Identifier
     """The transition's name, unique in the workflow; the API addresses it by this name."""
     from_: str | list[str] = Field(alias="from")
-    """The state (or list of states) it leaves; ``"*"`` means every state that is not final."""
+    """The state (or list of states) it leaves; ``"*"`` means every state that is not final,
+    except ``to``."""
     to: str
     """The state it enters."""
     label: Label | None = None

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from engine.errors import NotFound, did_you_mean
 from engine.objects.model import FormDef, ObjectType, Text, frozen_map
+from engine.workflows.state_machine import StateMachine
 
 __all__ = ["PackInfo", "Registry"]
 
@@ -33,6 +34,7 @@ class Registry:
     packs: tuple[PackInfo, ...]
     objects: Mapping[str, ObjectType] = field(default_factory=frozen_map)
     forms: Mapping[str, FormDef] = field(default_factory=frozen_map)
+    workflows: Mapping[str, StateMachine] = field(default_factory=frozen_map)
 
     def object(self, name: str) -> ObjectType:
         """The object named ``name``; :class:`NotFound` (with a suggestion) when there is none."""
@@ -43,6 +45,20 @@ class Registry:
                 f"unknown object '{name}'{did_you_mean(name, self.objects)}",
                 code="unknown_object",
             ) from None
+
+    def workflow(self, name: str) -> StateMachine:
+        """The workflow named ``name``; :class:`NotFound` (with a suggestion) when there is none."""
+        try:
+            return self.workflows[name]
+        except KeyError:
+            raise NotFound(
+                f"unknown workflow '{name}'{did_you_mean(name, self.workflows)}",
+                code="unknown_workflow",
+            ) from None
+
+    def workflow_for(self, object_name: str) -> StateMachine | None:
+        """The workflow that owns a status field of ``object_name``, if it has one."""
+        return next((w for w in self.workflows.values() if w.object == object_name), None)
 
     def form(self, name: str) -> FormDef:
         try:

@@ -18,6 +18,7 @@ from engine.packs.registry import Registry
 from engine.runtime.audit import AuditTrail
 from engine.runtime.clock import Clock, SystemClock
 from engine.runtime.records import RecordService
+from engine.runtime.transitions import TransitionService
 
 __all__ = ["Runtime", "build_runtime", "build_engine", "database_url_from_env", "DATABASE_URL_ENV"]
 
@@ -32,6 +33,7 @@ class Runtime:
     database: Engine
     clock: Clock
     records: RecordService
+    transitions: TransitionService
 
     def close(self) -> None:
         """Release the database connections."""
@@ -47,8 +49,8 @@ def build_runtime(
 ) -> Runtime:
     """A :class:`Runtime` over an already open database whose schema is up to date."""
     clock = clock or SystemClock()
-    return Runtime(registry, database, clock, RecordService(registry, database, clock,
-                                                            audit=audit))
+    records = RecordService(registry, database, clock, audit=audit)
+    return Runtime(registry, database, clock, records, TransitionService(records))
 
 
 def database_url_from_env(default: str = DEFAULT_SQLITE_URL) -> str:

@@ -34,10 +34,22 @@ from engine.runtime.list_query import (
 )
 from engine.runtime.queries import count_select, page_select
 from engine.runtime.unit_of_work import UnitOfWork, unit_of_work
+from engine.workflows.state_machine import StateMachine
 
-__all__ = ["RecordService", "RecordPage", "MAX_ACTOR_LENGTH"]
+__all__ = ["RecordService", "RecordPage", "MAX_ACTOR_LENGTH", "status_field_managed"]
 
 MAX_ACTOR_LENGTH = 128
+
+
+def status_field_managed(machine: StateMachine, where: tuple[str, ...] = ()) -> ValidationFailed:
+    """The refusal of a write to a field a workflow owns."""
+    return ValidationFailed(
+        [FieldIssue((*where, machine.field),
+                    f"'{machine.field}' is managed by workflow '{machine.name}': change it with a "
+                    f"transition (POST /api/records/{machine.object}/{{id}}/transitions/{{name}})",
+                    "status_field_managed")],
+        code="status_field_managed",
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +92,8 @@ class RecordService:
         metadata = build_metadata(registry.objects)
         tables = {name: metadata.tables[obj.table_name] for name, obj in registry.objects.items()}
         self._objects = compile_objects(registry.objects, tables)
+        #: object name -> the workflow that owns one of its fields
+        self._workflows = {w.object: w for w in registry.workflows.values()}
 
     # -- lookups -----------------------------------------------------------------------------
 
@@ -149,7 +163,15 @@ class RecordService:
     def create(self, object_name: str, payload: Mapping[str, Any], actor: str) -> dict[str, Any]:
         """Validate ``payload`` and store a new record; returns it as JSON, with its id."""
         c = self._compiled(object_name)
+        machine = self._workflows.get(c.name)
+        if machine is not None and isinstance(payload, Mapping) and machine.field in payload:
+            # Naming the initial state is harmless; any other state skips the workflow.
+            if payload[machine.field] != machine.initial:
+                raise status_field_managed(machine)
+            payload = {k: v for k, v in payload.items() if k != machine.field}
         values = c.validator.validate_create(payload)
+        if machine is not None:
+            values[machine.field] = machine.initial
         with self._command(actor) as uow:
             self._check_references(uow.conn, c, values)
             row: dict[str, Any] = dict.fromkeys(c.obj.fields)
@@ -198,6 +220,9 @@ class RecordService:
         patch that changes no value returns the record as it is, without a new version.
         """
         c = self._compiled(object_name)
+        machine = self._workflows.get(c.name)
+        if machine is not None and isinstance(patch, Mapping) and machine.field in patch:
+            raise status_field_managed(machine)
         changes = c.validator.validate_update(patch)
         with self._command(actor) as uow:
             old = self._load(uow.conn, c, record_id)

@@ -18,7 +18,14 @@ from pydantic import BaseModel, ValidationError
 
 from engine.errors import PackError
 from engine.objects.model import RESERVED_FIELD_NAMES, SYSTEM_FIELDS
-from engine.packs.models import FieldSpec, FormSpec, Label, ObjectSpec, PackManifest
+from engine.packs.models import (
+    FieldSpec,
+    FormSpec,
+    Label,
+    ObjectSpec,
+    PackManifest,
+    WorkflowSpec,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
@@ -208,7 +215,8 @@ def test_service_packs_give_every_text_in_english_and_chinese(pack: Path) -> Non
     missing: list[str] = []
     for path in sorted(pack.rglob("*.yaml")):
         kind = path.parent.name
-        model = {"objects": ObjectSpec, "forms": FormSpec}.get(kind, PackManifest)
+        model = {"objects": ObjectSpec, "forms": FormSpec, "workflows": WorkflowSpec}.get(
+            kind, PackManifest)
         spec = model.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
         missing.extend(_untranslated(spec, str(path.relative_to(REPO))))
         if kind == "objects" and spec.object is not None:

@@ -1,0 +1,219 @@
+"""Workflow transitions: which ones a record may take now, and taking one.
+
+A transition is one command, one transaction: load the record, check its version and state,
+apply the values the user gave, check the required fields and the guard, run the actions
+(``on_exit`` of the state left, the transition's ``set``, ``on_enter`` of the state entered),
+run the object's computed fields and validation rules, and write with ``version + 1`` (so of
+two concurrent transitions of one version exactly one wins), audited as ``transition``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+
+from engine.errors import Conflict, FieldIssue, NotFound, ValidationFailed, did_you_mean
+from engine.objects.model import ObjectType, frozen_map
+from engine.objects.validation import RecordValidator
+from engine.objects.values import record_to_json, to_json
+from engine.rules_dsl import EvalContext
+from engine.runtime.compiled_object import CompiledObject
+from engine.runtime.integrity import integrity_error_to_flowdesk
+from engine.runtime.records import RecordService, status_field_managed
+from engine.workflows.state_machine import StateMachine, Transition
+
+__all__ = ["TransitionService", "AvailableTransitions"]
+
+
+@dataclass(frozen=True, slots=True)
+class AvailableTransitions:
+    """Where a record stands: its state and version, the transitions it may take now, and
+    those whose ``from`` matches but whose guard does not hold (with the failing part)."""
+
+    object: str
+    record_id: int
+    state: str
+    version: int
+    allowed: tuple[Transition, ...]
+    blocked: tuple[tuple[Transition, str], ...]
+
+    def as_json(self) -> dict[str, Any]:
+        def entry(t: Transition) -> dict[str, Any]:
+            return {"name": t.name, "label": t.label.as_dict(), "to": t.to,
+                    "require": list(t.require), "roles": list(t.roles)}
+
+        return {
+            "state": self.state,
+            "version": self.version,
+            "transitions": [entry(t) for t in self.allowed],
+            "blocked": [entry(t) | {"guard": t.guard.source if t.guard else None,
+                                    "reason": f"'{part}' does not hold"}
+                        for t, part in self.blocked],
+        }
+
+
+def _empty(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip()) or value == []
+
+
+def _user(actor: str) -> dict[str, Any]:
+    # Until users and roles exist, the acting user is known by name only.
+    return {"id": actor, "name": actor, "email": None, "roles": [], "teams": []}
+
+
+class TransitionService:
+    """Transitions of every object that has a workflow, over ``records``' storage."""
+
+    def __init__(self, records: RecordService) -> None:
+        self._records = records
+        self._registry = records.registry
+        self._machines = {w.object: w for w in self._registry.workflows.values()}
+        # A transition may fill the read-only fields it requires: each such transition gets
+        # a validator over the object with those fields writable.
+        self._validators: dict[tuple[str, str], RecordValidator] = {}
+        for machine in self._machines.values():
+            obj = self._registry.objects[machine.object]
+            for t in machine.transitions.values():
+                opened = [f for f in t.require if obj.fields[f].read_only]
+                if opened:
+                    self._validators[(machine.object, t.name)] = RecordValidator(
+                        _writable(obj, opened))
+
+    def machine(self, object_name: str) -> StateMachine:
+        """The workflow of ``object_name``; :class:`NotFound` ``no_workflow`` if it has none."""
+        obj = self._registry.object(object_name)
+        machine = self._machines.get(obj.name)
+        if machine is None:
+            raise NotFound(f"object '{obj.name}' has no workflow", code="no_workflow")
+        return machine
+
+    def available(self, object_name: str, record_id: int, actor: str) -> AvailableTransitions:
+        """The transitions the record may take now (``from`` matches and the guard holds), and
+        the ones its guard blocks."""
+        machine = self.machine(object_name)
+        c = self._records._compiled(object_name)
+        with self._records._engine.connect() as conn:
+            row = self._records._load(conn, c, record_id)
+            ctx = EvalContext(now=self._records._clock.now(),
+                              load=self._records._loader(conn), user=_user(actor))
+            allowed: list[Transition] = []
+            blocked: list[tuple[Transition, str]] = []
+            for t in machine.transitions_from(row[machine.field]):
+                failing = t.guard.failing_part(row, ctx) if t.guard else None
+                if failing is None:
+                    allowed.append(t)
+                else:
+                    blocked.append((t, failing))
+        return AvailableTransitions(c.name, record_id, row[machine.field], row["version"],
+                                    tuple(allowed), tuple(blocked))
+
+    def transition(
+        self,
+        object_name: str,
+        record_id: int,
+        name: str,
+        *,
+        values: Mapping[str, Any] | None = None,
+        expected_version: int,
+        actor: str,
+    ) -> dict[str, Any]:
+        """Take transition ``name`` if the record is still at ``expected_version``; returns the
+        record as JSON. ``values`` are fields to change with it (validated like a PATCH).
+
+        Raises :class:`Conflict` ``stale_version``, ``transition_not_allowed`` (wrong state)
+        or ``guard_failed``; :class:`ValidationFailed` for bad values or missing required ones.
+        """
+        machine = self.machine(object_name)
+        t = machine.transitions.get(name)
+        if t is None:
+            raise NotFound(
+                f"workflow '{machine.name}' has no transition '{name}'"
+                f"{did_you_mean(name, machine.transitions)}", code="unknown_transition")
+        given = dict(values or {})
+        if machine.field in given:
+            raise status_field_managed(machine)
+        c = self._records._compiled(object_name)
+        validator = self._validators.get((c.name, t.name), c.validator)
+        changes = validator.validate_update(given)
+        records = self._records
+        with records._command(actor) as uow:
+            old = records._load(uow.conn, c, record_id)
+            if old["version"] != expected_version:
+                raise records._stale(c, record_id, expected_version, old["version"])
+            state = old[machine.field]
+            if not t.leaves(state, machine.states):
+                sources = ", ".join(machine.sources_of(t)) or "no state"
+                available = ", ".join(x.name for x in machine.transitions_from(state))
+                raise Conflict(
+                    f"{c.name} {record_id} is '{state}': transition '{t.name}' goes from "
+                    f"{sources} only (available now: {available or 'none'})",
+                    code="transition_not_allowed")
+            new = {**old, **changes}
+            missing = [f for f in t.require if _empty(new[f])]
+            if missing:
+                raise ValidationFailed([
+                    FieldIssue((f,), f"required by transition '{t.name}'", "required")
+                    for f in missing
+                ])
+            ctx = EvalContext(now=uow.now, load=records._loader(uow.conn), user=_user(actor))
+            if t.guard is not None:
+                failing = t.guard.failing_part(new, ctx)
+                if failing is not None:
+                    detail = "" if failing == t.guard.source else f": '{failing}' is false"
+                    raise Conflict(
+                        f"transition '{t.name}' of {c.name} {record_id} is blocked by its "
+                        f"guard '{t.guard.source}'{detail}", code="guard_failed")
+            for action in machine.states[state].on_exit:
+                action.run(new, ctx)
+            new[machine.field] = t.to
+            for action in t.actions:
+                action.run(new, ctx)
+            for action in machine.states[t.to].on_enter:
+                action.run(new, ctx)
+            if not c.rules.empty:
+                c.rules.apply(new, creating=False, now=uow.now, load=records._loader(uow.conn))
+            return self._write(uow, c, record_id, old, new, expected_version,
+                               note=f"transition '{t.name}': {state} -> {t.to}")
+
+    def _write(self, uow: Any, c: CompiledObject, record_id: int, old: dict[str, Any],
+               new: dict[str, Any], expected_version: int, note: str) -> dict[str, Any]:
+        old_json = record_to_json(c.obj, old)
+        new_json = record_to_json(c.obj, new)
+        changed = [name for name in new if old_json[name] != new_json[name]]
+        self._records._check_references(uow.conn, c, {name: new[name] for name in changed})
+        table = c.table
+        # A transition always writes a new version, even a self-loop that changes nothing
+        # else: it is an event in the record's life.
+        statement = (
+            update(table)
+            .where(table.c.id == record_id, table.c.version == expected_version)
+            .values({name: new[name] for name in changed}
+                    | {"updated_at": uow.now, "version": expected_version + 1})
+        )
+        try:
+            result = uow.conn.execute(statement)
+        except IntegrityError as exc:
+            raise integrity_error_to_flowdesk(
+                exc, c.constraints, object_name=c.name, writing_fields=tuple(changed)
+            ) from None
+        if result.rowcount != 1:
+            raise self._records._stale(c, record_id, expected_version, None)
+        if not changed:
+            uow.log(c.name, record_id, "transition", note=note)
+        for name in changed:
+            uow.log(c.name, record_id, "transition", name, old_json[name], new_json[name],
+                    note=note)
+        new_json["updated_at"] = to_json(uow.now, c.obj.fields["updated_at"])
+        new_json["version"] = expected_version + 1
+        return new_json
+
+
+def _writable(obj: ObjectType, names: list[str]) -> ObjectType:
+    fields = {n: dataclasses.replace(f, read_only=False) if n in names else f
+              for n, f in obj.fields.items()}
+    return dataclasses.replace(obj, fields=frozen_map(fields))

@@ -1,0 +1,57 @@
+"""The default pack's ticket workflow: resolve, reopen (at most three times), merge."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from engine.errors import Conflict
+from engine.objects.storage import ensure_schema
+from engine.packs import load_registry
+from engine.runtime.clock import ManualClock
+from engine.runtime.factory import Runtime, build_runtime
+from tests.runtime.record_objects import T0
+
+PACK = Path(__file__).resolve().parents[2] / "packs" / "service_default"
+
+
+@pytest.fixture
+def desk(db_engine: Engine) -> Runtime:
+    registry = load_registry([PACK])
+    ensure_schema(db_engine, registry.objects, registry.packs, now=T0)
+    return build_runtime(registry, db_engine, ManualClock(T0))
+
+
+def test_a_ticket_reopens_three_times_then_the_guard_refuses(desk: Runtime) -> None:
+    ticket = desk.records.create("ticket", {"subject": "Printer jams"}, "alice")
+    assert ticket["status"] == "new"
+
+    def take(name: str, **values: object) -> None:
+        nonlocal ticket
+        ticket = desk.transitions.transition("ticket", ticket["id"], name, values=values,
+                                             expected_version=ticket["version"], actor="bob")
+
+    take("start")
+    for _ in range(3):
+        take("resolve")
+        assert ticket["resolved_at"] == "2026-03-02T09:00:00Z"
+        take("reopen")
+        assert ticket["resolved_at"] is None
+    assert ticket["reopen_count"] == 3
+    take("resolve")
+    with pytest.raises(Conflict) as info:
+        take("reopen")
+    assert info.value.code == "guard_failed" and "reopen_count < 3" in info.value.message
+    take("close")
+    assert ticket["status"] == "closed" and ticket["closed_at"] is not None
+
+
+def test_a_duplicate_is_merged_into_another_ticket(desk: Runtime) -> None:
+    keep = desk.records.create("ticket", {"subject": "VPN down"}, "alice")
+    dup = desk.records.create("ticket", {"subject": "VPN down again"}, "alice")
+    merged = desk.transitions.transition("ticket", dup["id"], "merge",
+                                         values={"merged_into": keep["id"]},
+                                         expected_version=1, actor="bob")
+    assert (merged["status"], merged["merged_into"]) == ("closed", keep["id"])
