@@ -12,7 +12,7 @@ CODE = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
 def _codes_in(path: Path) -> set[str]:
-    """Codes given to ``Problem(...)``, ``code=...`` keywords and ``code = ...`` class attributes."""
+    """Codes given to ``Problem(...)``, ``code=`` keywords and ``code =`` class attributes."""
     found: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Call):
