@@ -696,6 +696,8 @@ def check_tree(
                 tree.line,
                 tree.col,
             )
+        elif isinstance(expected, EnumType) and _literals_fit_enum(checker, expected, tree):
+            pass  # "P2" where an enum is expected: an option, checked like a comparison
         elif expected != BOOLEAN and not accepts(expected, result):
             checker.error(
                 codes.TYPE_MISMATCH,
@@ -704,3 +706,23 @@ def check_tree(
                 tree.col,
             )
     return result, checker.notes
+
+
+def _literals_fit_enum(checker: _Checker, enum: EnumType, node: Node) -> bool:
+    """Whether every value ``node`` can produce is a string literal (or null): then each must
+    be one of ``enum``'s options, and an unknown one is reported at the literal."""
+    if isinstance(node, Conditional):
+        then_fits = _literals_fit_enum(checker, enum, node.then)
+        return _literals_fit_enum(checker, enum, node.otherwise) and then_fits
+    if not isinstance(node, Literal) or node.kind not in ("string", "null"):
+        return False
+    value = node.value
+    if node.kind == "string" and str(value) not in enum.options:
+        checker.error(
+            codes.UNKNOWN_ENUM_VALUE,
+            f"'{value}' is not an option (options: {', '.join(enum.options)})"
+            f"{did_you_mean(str(value), enum.options)}",
+            node.line,
+            node.col,
+        )
+    return True

@@ -55,3 +55,17 @@ def test_a_duplicate_is_merged_into_another_ticket(desk: Runtime) -> None:
                                          values={"merged_into": keep["id"]},
                                          expected_version=1, actor="bob")
     assert (merged["status"], merged["merged_into"]) == ("closed", keep["id"])
+
+
+@pytest.mark.parametrize(("before", "after"), [("P4", "P3"), ("P3", "P2"), ("P2", "P1"),
+                                               ("P1", "P1")])
+def test_escalating_raises_priority_one_step_once(desk: Runtime, before: str,
+                                                  after: str) -> None:
+    ticket = desk.records.create("ticket", {"subject": "Down", "priority": before}, "alice")
+    ticket = desk.transitions.transition("ticket", ticket["id"], "escalate", values={},
+                                         expected_version=1, actor="bob")
+    assert (ticket["priority"], ticket["escalated"], ticket["status"]) == (after, True, "open")
+    with pytest.raises(Conflict) as caught:
+        desk.transitions.transition("ticket", ticket["id"], "escalate", values={},
+                                    expected_version=ticket["version"], actor="bob")
+    assert caught.value.code == "guard_failed"
