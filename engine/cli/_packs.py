@@ -45,10 +45,12 @@ def _check(args: argparse.Namespace) -> int:
 
 def pack_schema() -> dict[str, Any]:
     """The JSON Schema of every pack file kind, keyed by where the file lives."""
+    from pydantic import BaseModel
+
     from engine.packs.loader import MANIFEST, PACK_FOLDERS
     from engine.packs.models import PackManifest
 
-    files = {MANIFEST: PackManifest}
+    files: dict[str, type[BaseModel]] = {MANIFEST: PackManifest}
     files |= {f"{folder}/*.yaml": model for folder, model in PACK_FOLDERS.items()}
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",

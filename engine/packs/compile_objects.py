@@ -195,12 +195,13 @@ def _compile_object(draft: _ObjectDraft, drafts: Mapping[str, _ObjectDraft],
         if compiled is not None:
             fields[fd.name] = compiled
     names = set(fields)
-    for fd in fields.values():
-        if fd.renamed_from and fd.renamed_from in draft.fields:
+    for compiled_field in fields.values():
+        old_name = compiled_field.renamed_from
+        if old_name and old_name in draft.fields:
             problems.append(Problem(
                 "field_renamed_from_current",
-                f"field '{fd.name}' says renamed_from '{fd.renamed_from}', but "
-                f"'{fd.renamed_from}' is still a field of '{draft.name}'", fd.pos))
+                f"field '{compiled_field.name}' says renamed_from '{old_name}', but "
+                f"'{old_name}' is still a field of '{draft.name}'", compiled_field.pos))
     indexes: list[IndexDef] = []
     for ix, doc, path in draft.indexes:
         for i, fname in enumerate(ix.fields):

@@ -19,6 +19,9 @@ __all__ = ["RecordRules"]
 #: Follows a reference: (object name, id) -> the record, or None when there is none.
 Loader = Callable[[str, Any], Mapping[str, Any] | None]
 
+#: Where an issue about the record as a whole is reported (no single field).
+_WHOLE_RECORD: tuple[str, ...] = ()
+
 
 class RecordRules:
     """The computed fields and validation rules of one object."""
@@ -50,7 +53,11 @@ class RecordRules:
             FieldIssue(loc, rule.message.en, "validation_rule")
             for rule in self._rules
             if rule.on in ("always", moment) and not rule.check.evaluate(row, ctx)
-            for loc in ([(f,) for f in rule.fields] or [()])
+            for loc in (_field_locs(rule.fields) or [_WHOLE_RECORD])
         ]
         if issues:
             raise ValidationFailed(issues)
+
+
+def _field_locs(fields: tuple[str, ...]) -> list[tuple[str, ...]]:
+    return [(f,) for f in fields]
