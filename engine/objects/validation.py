@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Iterable, Mapping
-from decimal import Decimal
 from types import MappingProxyType
 from typing import Any
 
@@ -36,7 +35,7 @@ from engine.objects.forms.dialect import (
 from engine.objects.forms.field_schema import PHONE_PATTERN, URL_PATTERN
 from engine.objects.forms.record_schema import Mode, object_json_schema, writable_fields
 from engine.objects.model import RESERVED_FIELD_NAMES, FieldDef, FieldType, ObjectType
-from engine.objects.values import converter_for, from_json
+from engine.objects.values import converter_for, describe_json_kind, from_json, show_value
 
 __all__ = ["RecordValidator", "validators_for"]
 
@@ -64,27 +63,6 @@ _FORMAT_MESSAGES: Mapping[str, str] = {
 }
 # Keywords that say the value has the wrong shape: other complaints about it are noise.
 _SHAPE_KEYWORDS = frozenset({"type", "required"})
-
-
-def _show(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
-def _json_kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float | Decimal):
-        return f"the number {value}"
-    if isinstance(value, str):
-        return f"the text {_show(value)}"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "an object"
-    return type(value).__name__
 
 
 def _number(value: Any) -> str:
@@ -159,7 +137,7 @@ class RecordValidator:
                     FieldIssue(
                         (),
                         f"expected a JSON object of the {self.object.name}'s fields, "
-                        f"got {_json_kind(payload)}",
+                        f"got {describe_json_kind(payload)}",
                         "type",
                     )
                 ]
@@ -240,10 +218,10 @@ class RecordValidator:
             expected = "text" if item else _EXPECTED.get(f.type, "a value")
             if f.type is FieldType.ENUM:
                 expected = "one of " + ", ".join(f.option_values)
-            return FieldIssue(loc, f"expected {expected}, got {_json_kind(value)}", "type")
+            return FieldIssue(loc, f"expected {expected}, got {describe_json_kind(value)}", "type")
         if keyword == "oneOf" and f.type in (FieldType.ENUM, FieldType.MULTI_ENUM):
             options = ", ".join(f.option_values)
-            return FieldIssue(loc, f"{_show(value)} is not one of {options}", "enum")
+            return FieldIssue(loc, f"{show_value(value)} is not one of {options}", "enum")
         return FieldIssue(loc, self._rule_message(f, keyword, value, rule), keyword)
 
     @staticmethod
@@ -270,27 +248,27 @@ class RecordValidator:
         if keyword == "pattern":
             if rule == PHONE_PATTERN:
                 return (
-                    f"{_show(value)} is not a phone number: use 7 to 15 digits with an "
+                    f"{show_value(value)} is not a phone number: use 7 to 15 digits with an "
                     "optional leading '+', e.g. '+86 10 1234 5678'"
                 )
             if rule == URL_PATTERN:
-                return f"{_show(value)} is not a web address: start it with http:// or https://"
-            return f"{_show(value)} does not match the pattern {f.pattern}"
+                return f"{show_value(value)} is not a web address: start it with http:// or https://"
+            return f"{show_value(value)} does not match the pattern {f.pattern}"
         if keyword == "format":
             if rule == "date-time" and isinstance(value, str) and NAIVE_DATETIME_RE.match(value):
                 return (
-                    f"{_show(value)} has no time zone: add 'Z' for UTC or an offset such "
+                    f"{show_value(value)} has no time zone: add 'Z' for UTC or an offset such "
                     "as '+08:00'"
                 )
-            return f"{_show(value)} {_FORMAT_MESSAGES.get(rule, f'is not a valid {rule}')}"
+            return f"{show_value(value)} {_FORMAT_MESSAGES.get(rule, f'is not a valid {rule}')}"
         if keyword == "uniqueItems":
             texts = [v for v in value if isinstance(v, str)]
             twice = [v for i, v in enumerate(texts) if v in texts[:i]]
-            shown = ", ".join(_show(v) for v in dict.fromkeys(twice)) or "an item"
+            shown = ", ".join(show_value(v) for v in dict.fromkeys(twice)) or "an item"
             return f"lists {shown} more than once"
         if keyword == "minItems":
             return "this field is required: give at least one item"
-        return f"{_show(value)} is not valid ({keyword})"
+        return f"{show_value(value)} is not valid ({keyword})"
 
 
 def validators_for(objects: Mapping[str, ObjectType]) -> Mapping[str, RecordValidator]:

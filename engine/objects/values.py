@@ -48,6 +48,8 @@ __all__ = [
     "record_to_json",
     "parse_datetime",
     "decimal_to_json",
+    "show_value",
+    "describe_json_kind",
 ]
 
 _DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
@@ -63,12 +65,14 @@ class _BadValue(ValueError):
         self.at = at
 
 
-def _show(value: Any) -> str:
+def show_value(value: Any) -> str:
+    """``repr(value)``, cut to 40 characters for error messages."""
     text = repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-def _json_kind(value: Any) -> str:
+def describe_json_kind(value: Any) -> str:
+    """What kind of JSON value ``value`` is, in words for an error message."""
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -76,7 +80,7 @@ def _json_kind(value: Any) -> str:
     if isinstance(value, int | float | Decimal):
         return f"the number {value}"
     if isinstance(value, str):
-        return f"the text {_show(value)}"
+        return f"the text {show_value(value)}"
     if isinstance(value, list | tuple):
         return "a list"
     if isinstance(value, dict):
@@ -93,7 +97,7 @@ def parse_datetime(text: str) -> datetime:
     parsed = datetime.fromisoformat(text.upper())
     if parsed.tzinfo is None:
         raise ValueError(
-            f"{_show(text)} has no time zone: add 'Z' for UTC or an offset such as '+08:00'"
+            f"{show_value(text)} has no time zone: add 'Z' for UTC or an offset such as '+08:00'"
         )
     return parsed.astimezone(UTC)
 
@@ -101,7 +105,7 @@ def parse_datetime(text: str) -> datetime:
 def _text(value: Any) -> str:
     if isinstance(value, str):
         return value
-    raise _BadValue(f"expected text, got {_json_kind(value)}")
+    raise _BadValue(f"expected text, got {describe_json_kind(value)}")
 
 
 def _integer(value: Any) -> int:
@@ -112,7 +116,7 @@ def _integer(value: Any) -> int:
         return int(value)
     if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
         return int(value)
-    raise _BadValue(f"expected a whole number, got {_json_kind(value)}")
+    raise _BadValue(f"expected a whole number, got {describe_json_kind(value)}")
 
 
 def _decimal(value: Any) -> Decimal:
@@ -127,18 +131,18 @@ def _decimal(value: Any) -> Decimal:
         try:
             result = Decimal(value.strip())
         except InvalidOperation:  # pragma: no cover - the pattern admits only valid text
-            raise _BadValue(f"expected a number, got {_json_kind(value)}") from None
+            raise _BadValue(f"expected a number, got {describe_json_kind(value)}") from None
     else:
-        raise _BadValue(f"expected a number, got {_json_kind(value)}")
+        raise _BadValue(f"expected a number, got {describe_json_kind(value)}")
     if not result.is_finite():
-        raise _BadValue(f"expected a finite number, got {_show(value)}")
+        raise _BadValue(f"expected a finite number, got {show_value(value)}")
     return result
 
 
 def _boolean(value: Any) -> bool:
     if isinstance(value, bool):
         return value
-    raise _BadValue(f"expected true or false, got {_json_kind(value)}")
+    raise _BadValue(f"expected true or false, got {describe_json_kind(value)}")
 
 
 def _date(value: Any) -> date:
@@ -149,7 +153,7 @@ def _date(value: Any) -> date:
             return date.fromisoformat(value)
         except ValueError:
             pass
-    raise _BadValue(f"expected a date as YYYY-MM-DD, got {_json_kind(value)}")
+    raise _BadValue(f"expected a date as YYYY-MM-DD, got {describe_json_kind(value)}")
 
 
 def _datetime(value: Any) -> datetime:
@@ -163,7 +167,9 @@ def _datetime(value: Any) -> datetime:
         except ValueError as exc:
             if "time zone" in str(exc):
                 raise _BadValue(str(exc)) from None
-    raise _BadValue(f"expected a date-time like '2024-05-01T09:30:00Z', got {_json_kind(value)}")
+    raise _BadValue(
+        f"expected a date-time like '2024-05-01T09:30:00Z', got {describe_json_kind(value)}"
+    )
 
 
 def _duration(value: Any) -> timedelta:
@@ -172,16 +178,16 @@ def _duration(value: Any) -> timedelta:
     try:
         return timedelta(seconds=_integer(value))
     except _BadValue:
-        raise _BadValue(f"expected whole seconds, got {_json_kind(value)}") from None
+        raise _BadValue(f"expected whole seconds, got {describe_json_kind(value)}") from None
 
 
 def _string_list(value: Any) -> list[str]:
     if not isinstance(value, list | tuple):
-        raise _BadValue(f"expected a list of texts, got {_json_kind(value)}")
+        raise _BadValue(f"expected a list of texts, got {describe_json_kind(value)}")
     seen: dict[str, None] = {}
     for index, item in enumerate(value):
         if not isinstance(item, str):
-            raise _BadValue(f"expected text, got {_json_kind(item)}", (index,))
+            raise _BadValue(f"expected text, got {describe_json_kind(item)}", (index,))
         seen.setdefault(item, None)
     return list(seen)
 
@@ -190,7 +196,9 @@ def _reference(value: Any) -> int:
     try:
         return _integer(value)
     except _BadValue:
-        raise _BadValue(f"expected a record id (a whole number), got {_json_kind(value)}") from None
+        raise _BadValue(
+            f"expected a record id (a whole number), got {describe_json_kind(value)}"
+        ) from None
 
 
 def _any(value: Any) -> Any:
