@@ -5,7 +5,7 @@ from __future__ import annotations
 from engine.errors import Problem, did_you_mean
 from engine.objects.model import FormDef, FormField, FormSection, ObjectType
 from engine.packs.compile_objects import humanize, text_of
-from engine.packs.loader import LoadedPack, SpecFile
+from engine.packs.loader import LoadedPack, SpecFile, latest_by_name
 from engine.packs.models import FormSpec
 
 __all__ = ["compile_forms"]
@@ -13,23 +13,9 @@ __all__ = ["compile_forms"]
 
 def compile_forms(packs: list[LoadedPack], objects: dict[str, ObjectType], declared: set[str]
                   ) -> tuple[dict[str, FormDef], list[Problem]]:
-    problems: list[Problem] = []
-    chosen: dict[str, SpecFile] = {}
-    for pack in packs:
-        seen_here: dict[str, SpecFile] = {}
-        for spec_file in pack.specs("forms"):
-            spec = spec_file.spec
-            assert isinstance(spec, FormSpec)
-            if spec.form in seen_here:
-                problems.append(Problem(
-                    "form_duplicate",
-                    f"form '{spec.form}' is declared twice in this pack (also in "
-                    f"{seen_here[spec.form].doc.file})", spec_file.doc.pos(("form",))))
-                continue
-            seen_here[spec.form] = spec_file
-            chosen[spec.form] = spec_file  # a later pack's form replaces the base's
+    chosen, problems = latest_by_name(packs, "forms", "form")
     forms: dict[str, FormDef] = {}
-    for spec_file in chosen.values():
+    for spec_file in chosen:
         spec = spec_file.spec
         assert isinstance(spec, FormSpec)
         if spec.object in declared and spec.object not in objects:

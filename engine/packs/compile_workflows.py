@@ -16,7 +16,7 @@ from engine.objects.dsl_types import field_dsl_type, record_types
 from engine.objects.model import FieldType, ObjectType, Text, frozen_map
 from engine.packs.compile_objects import text_of
 from engine.packs.compile_rules import dsl_problem
-from engine.packs.loader import LoadedPack
+from engine.packs.loader import LoadedPack, latest_by_name
 from engine.packs.models import ActionSpec, DslText, WorkflowSpec
 from engine.packs.source import SourceDocument
 from engine.rules_dsl import BOOLEAN, TypeEnv, compile_expression, parse, to_source
@@ -41,26 +41,13 @@ def compile_workflows(
     """Compile every pack's workflows (a later pack's replaces an earlier one of the same
     name). ``declared`` names objects that exist but failed to compile: their workflows are
     skipped without a second report."""
-    problems: list[Problem] = []
-    chosen: dict[str, tuple[WorkflowSpec, SourceDocument]] = {}
-    for pack in packs:
-        seen: dict[str, SourceDocument] = {}
-        for spec_file in pack.specs("workflows"):
-            spec = spec_file.spec
-            assert isinstance(spec, WorkflowSpec)
-            if spec.workflow in seen:
-                problems.append(Problem(
-                    "workflow_duplicate",
-                    f"workflow '{spec.workflow}' is already declared in "
-                    f"{seen[spec.workflow].file}; a pack declares each workflow once",
-                    spec_file.doc.pos(("workflow",))))
-                continue
-            seen[spec.workflow] = spec_file.doc
-            chosen[spec.workflow] = (spec, spec_file.doc)
+    chosen, problems = latest_by_name(packs, "workflows", "workflow")
     records = record_types(objects)
     machines: dict[str, StateMachine] = {}
     owners: dict[str, StateMachine] = {}
-    for spec, doc in chosen.values():
+    for spec_file in chosen:
+        spec, doc = spec_file.spec, spec_file.doc
+        assert isinstance(spec, WorkflowSpec)
         if spec.object not in objects:
             if spec.object not in declared:
                 problems.append(Problem(

@@ -12,7 +12,7 @@ from engine.packs.models import FormSpec, ObjectSpec, PackManifest, WorkflowSpec
 from engine.packs.source import SourceDocument, load_yaml_document
 from engine.packs.spec_errors import validate_spec
 
-__all__ = ["LoadedPack", "SpecFile", "load_packs", "PACK_FOLDERS"]
+__all__ = ["LoadedPack", "SpecFile", "load_packs", "latest_by_name", "PACK_FOLDERS"]
 
 MANIFEST = "pack.yaml"
 
@@ -39,6 +39,30 @@ class LoadedPack:
 
     def specs(self, folder: str) -> list[SpecFile]:
         return self.files.get(folder, [])
+
+
+def latest_by_name(
+    packs: Sequence[LoadedPack], folder: str, key: str
+) -> tuple[list[SpecFile], list[Problem]]:
+    """The files of ``folder`` whose name (the ``key`` field: ``form``, ``workflow``) is declared
+    last: a later pack's declaration replaces a base pack's whole. Declaring one name twice in
+    the same pack is a ``<key>_duplicate`` problem."""
+    problems: list[Problem] = []
+    chosen: dict[str, SpecFile] = {}
+    for pack in packs:
+        seen_here: dict[str, SpecFile] = {}
+        for spec_file in pack.specs(folder):
+            name = getattr(spec_file.spec, key)
+            if name in seen_here:
+                problems.append(Problem(
+                    f"{key}_duplicate",
+                    f"{key} '{name}' is declared twice in this pack (also in "
+                    f"{seen_here[name].doc.file}); a later pack may replace it by its name",
+                    spec_file.doc.pos((key,))))
+                continue
+            seen_here[name] = spec_file
+            chosen[name] = spec_file
+    return list(chosen.values()), problems
 
 
 def display_path(path: Path) -> str:

@@ -169,6 +169,30 @@ validations:
           n: {type: integer}
           label: {type: string, computed: "n + 1"}
         """}, "dsl_type_mismatch", "objects/thing.yaml:4:36", "expected a value of type string"),
+    ("form declared twice in one pack", {"objects/thing.yaml": THING, "forms/a.yaml": """
+        form: f
+        object: thing
+        sections: [{fields: [name]}]
+        """, "forms/b.yaml": """
+        form: f
+        object: thing
+        sections: [{fields: [prio]}]
+        """}, "form_duplicate", "forms/b.yaml:1:7", "form 'f' is declared twice in this pack"),
+    ("workflow declared twice in one pack", {"objects/thing.yaml": THING, "workflows/a.yaml": """
+        workflow: w
+        object: thing
+        field: prio
+        initial: P1
+        states: {P1: {category: new}, P2: {category: closed, final: true}}
+        transitions: [{name: go, from: P1, to: P2}]
+        """, "workflows/b.yaml": """
+        workflow: w
+        object: thing
+        field: prio
+        initial: P1
+        states: {P1: {category: new}, P2: {category: closed, final: true}}
+        transitions: [{name: go, from: P1, to: P2}]
+        """}, "workflow_duplicate", "workflows/b.yaml:1:11", "workflow 'w' is declared twice in this pack"),
     ("unknown file", {"objects/thing.yaml": THING, "workflow.yaml": "a: 1\n"},
      "pack_unknown_file", "workflow.yaml:1:1", "not part of the pack layout"),
     ("missing manifest key", {"pack.yaml": "version: 1.0.0\n"},
