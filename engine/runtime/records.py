@@ -236,31 +236,52 @@ class RecordService:
             changed = [name for name in new if old_json[name] != new_json[name]]
             if not changed:
                 return old_json
-            self._check_references(uow.conn, c, {name: new[name] for name in changed})
-            table = c.table
-            statement = (
-                update(table)
-                .where(table.c.id == record_id, table.c.version == expected_version)
-                .values(
-                    {name: new[name] for name in changed}
-                    | {"updated_at": uow.now, "version": expected_version + 1}
-                )
-            )
-            try:
-                result = uow.conn.execute(statement)
-            except IntegrityError as exc:
-                raise integrity_error_to_flowdesk(
-                    exc, c.constraints, object_name=c.name, writing_fields=tuple(changed)
-                ) from None
-            # The version in WHERE makes concurrent updates race safely: the loser matches
-            # no row (PostgreSQL re-checks WHERE after the winner commits).
-            if result.rowcount != 1:
-                raise self._stale(c, record_id, expected_version, None)
-            for name in changed:
-                uow.log(c.name, record_id, "update", name, old_json[name], new_json[name])
-            new_json["updated_at"] = to_json(uow.now, c.obj.fields["updated_at"])
-            new_json["version"] = expected_version + 1
+            self._write_version(uow, c, record_id, old_json, new_json, new, changed,
+                                expected_version=expected_version, action="update")
         return new_json
+
+    def _write_version(
+        self,
+        uow: UnitOfWork,
+        c: CompiledObject,
+        record_id: int,
+        old_json: dict[str, Any],
+        new_json: dict[str, Any],
+        new: dict[str, Any],
+        changed: Sequence[str],
+        *,
+        expected_version: int,
+        action: str,
+        note: str | None = None,
+    ) -> None:
+        """Write ``changed`` fields of ``new`` as the record's next version, audit each change
+        as ``action``, and bring ``new_json``'s updated_at and version up to date.
+
+        Refuses a stale version (another command won the race) with ``stale_version``."""
+        self._check_references(uow.conn, c, {name: new[name] for name in changed})
+        table = c.table
+        statement = (
+            update(table)
+            .where(table.c.id == record_id, table.c.version == expected_version)
+            .values(
+                {name: new[name] for name in changed}
+                | {"updated_at": uow.now, "version": expected_version + 1}
+            )
+        )
+        try:
+            result = uow.conn.execute(statement)
+        except IntegrityError as exc:
+            raise integrity_error_to_flowdesk(
+                exc, c.constraints, object_name=c.name, writing_fields=tuple(changed)
+            ) from None
+        # The version in WHERE makes concurrent writes race safely: the loser matches
+        # no row (PostgreSQL re-checks WHERE after the winner commits).
+        if result.rowcount != 1:
+            raise self._stale(c, record_id, expected_version, None)
+        for name in changed:
+            uow.log(c.name, record_id, action, name, old_json[name], new_json[name], note=note)
+        new_json["updated_at"] = to_json(uow.now, c.obj.fields["updated_at"])
+        new_json["version"] = expected_version + 1
 
     def delete(
         self,

@@ -14,16 +14,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import update
-from sqlalchemy.exc import IntegrityError
-
 from engine.errors import Conflict, FieldIssue, NotFound, ValidationFailed, did_you_mean
 from engine.objects.model import ObjectType, frozen_map
 from engine.objects.validation import RecordValidator
-from engine.objects.values import record_to_json, to_json
+from engine.objects.values import record_to_json
 from engine.rules_dsl import EvalContext
 from engine.runtime.compiled_object import CompiledObject
-from engine.runtime.integrity import integrity_error_to_flowdesk
 from engine.runtime.records import RecordService, status_field_managed
 from engine.workflows.state_machine import StateMachine, Transition
 
@@ -185,31 +181,13 @@ class TransitionService:
         old_json = record_to_json(c.obj, old)
         new_json = record_to_json(c.obj, new)
         changed = [name for name in new if old_json[name] != new_json[name]]
-        self._records._check_references(uow.conn, c, {name: new[name] for name in changed})
-        table = c.table
         # A transition always writes a new version, even a self-loop that changes nothing
         # else: it is an event in the record's life.
-        statement = (
-            update(table)
-            .where(table.c.id == record_id, table.c.version == expected_version)
-            .values({name: new[name] for name in changed}
-                    | {"updated_at": uow.now, "version": expected_version + 1})
-        )
-        try:
-            result = uow.conn.execute(statement)
-        except IntegrityError as exc:
-            raise integrity_error_to_flowdesk(
-                exc, c.constraints, object_name=c.name, writing_fields=tuple(changed)
-            ) from None
-        if result.rowcount != 1:
-            raise self._records._stale(c, record_id, expected_version, None)
+        self._records._write_version(uow, c, record_id, old_json, new_json, new, changed,
+                                     expected_version=expected_version, action="transition",
+                                     note=note)
         if not changed:
             uow.log(c.name, record_id, "transition", note=note)
-        for name in changed:
-            uow.log(c.name, record_id, "transition", name, old_json[name], new_json[name],
-                    note=note)
-        new_json["updated_at"] = to_json(uow.now, c.obj.fields["updated_at"])
-        new_json["version"] = expected_version + 1
         return new_json
 
 
