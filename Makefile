@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/flowdesk serve $(PACK) --db $(DB)
+	$(BIN)/flowdesk serve $(PACK) --db $(DB) --demo
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 -q

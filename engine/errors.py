@@ -21,6 +21,8 @@ __all__ = [
     "NotFound",
     "Conflict",
     "Forbidden",
+    "Unauthorized",
+    "TooManyRequests",
     "BadRequest",
     "did_you_mean",
 ]
@@ -151,6 +153,24 @@ class Conflict(FlowdeskError):
 
 class Forbidden(FlowdeskError):
     code = "forbidden"
+
+
+class Unauthorized(FlowdeskError):
+    """No valid credential came with the request (or the one that came is not valid)."""
+
+    code = "not_authenticated"
+
+
+class TooManyRequests(FlowdeskError):
+    """Too many attempts in too short a time; ``retry_after`` says when to try again
+    (seconds)."""
+
+    code = "rate_limited"
+    retryable = True
+
+    def __init__(self, message: str, *, retry_after: int, code: str | None = None) -> None:
+        super().__init__(message, code=code)
+        self.retry_after = max(1, retry_after)
 
 
 def did_you_mean(word: str, candidates: Iterable[str]) -> str:

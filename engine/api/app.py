@@ -5,13 +5,18 @@ No module-level app: the caller (``flowdesk serve``, a test) builds the runtime 
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from engine import __version__
+from engine.api.admin_routes import admin_router
+from engine.api.auth import authenticate_request
+from engine.api.auth_routes import auth_router
 from engine.api.body_limit import DEFAULT_MAX_BODY_BYTES, BodySizeLimit
 from engine.api.errors import install_error_handlers
 from engine.api.health import health_router
+from engine.api.jobs import jobs_router
 from engine.api.objects import objects_router
+from engine.api.rate_limit import RequestRateLimiter
 from engine.api.records import records_router
 from engine.api.rules import rules_router
 from engine.api.transitions import transitions_router
@@ -20,9 +25,20 @@ from engine.runtime.factory import Runtime
 __all__ = ["create_app"]
 
 
-def create_app(runtime: Runtime, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) -> FastAPI:
-    """A FastAPI app serving ``runtime``; request bodies over ``max_body_bytes`` get 413."""
+def create_app(
+    runtime: Runtime,
+    *,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    public_rate_limit: int = 60,
+) -> FastAPI:
+    """A FastAPI app serving ``runtime``; request bodies over ``max_body_bytes`` get 413.
+
+    Every route needs a logged-in user or an API token except those in
+    :data:`engine.api.auth.PUBLIC_ROUTES`, which answer at most ``public_rate_limit``
+    requests per client and minute."""
     app = FastAPI(
+        # Protection is the default: routers added later are covered without asking.
+        dependencies=[Depends(authenticate_request)],
         title="Flowdesk API",
         version=__version__,
         description="Records of the objects the loaded packs declare. Every error has the "
@@ -31,9 +47,13 @@ def create_app(runtime: Runtime, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
     app.include_router(health_router(runtime))
+    app.include_router(auth_router(runtime))
+    app.include_router(admin_router(runtime))
+    app.include_router(jobs_router(runtime))
     app.include_router(objects_router(runtime))
     app.include_router(records_router(runtime))
     app.include_router(rules_router(runtime))
     app.include_router(transitions_router(runtime))
     app.state.runtime = runtime
+    app.state.public_rate_limiter = RequestRateLimiter(runtime.clock, limit=public_rate_limit)
     return app

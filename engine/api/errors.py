@@ -24,6 +24,8 @@ from engine.errors import (
     FlowdeskError,
     Forbidden,
     NotFound,
+    TooManyRequests,
+    Unauthorized,
     ValidationFailed,
 )
 
@@ -36,6 +38,8 @@ _STATUS_BY_CLASS: tuple[tuple[type[FlowdeskError], int], ...] = (
     (NotFound, 404),
     (Conflict, 409),
     (Forbidden, 403),
+    (Unauthorized, 401),
+    (TooManyRequests, 429),
     (BadRequest, 400),
 )
 _CODE_BY_HTTP_STATUS = {
@@ -68,7 +72,12 @@ def error_response(
 def _flowdesk_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, FlowdeskError)
     details = [i.as_dict() for i in exc.issues] if isinstance(exc, ValidationFailed) else []
-    return error_response(status_for(exc), exc.code, exc.message, details)
+    headers = None
+    if isinstance(exc, TooManyRequests):
+        headers = {"Retry-After": str(exc.retry_after)}
+    elif isinstance(exc, Unauthorized):
+        headers = {"WWW-Authenticate": 'Bearer realm="flowdesk"'}
+    return error_response(status_for(exc), exc.code, exc.message, details, headers=headers)
 
 
 def _request_validation_error(_request: Request, exc: Exception) -> JSONResponse:
@@ -163,11 +172,14 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"description": description, **_ERROR_SCHEMA}
     for status, description in (
         (400, "Bad request (bad_json, bad_request, ...)"),
+        (401, "Not authenticated (not_authenticated)"),
+        (403, "Forbidden (permission_denied, transition_forbidden, scope_denied, csrf_failed)"),
         (404, "Not found (unknown_object, record_not_found, no_workflow, "
               "unknown_transition, not_found)"),
         (409, "Conflict (stale_version, delete_restricted, transition_not_allowed, "
               "guard_failed)"),
         (413, "Payload too large"),
         (422, "Validation failed"),
+        (429, "Too many requests (rate_limited, login_throttled); see Retry-After"),
     )
 }

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 
+from engine.api.auth import current_access
 from engine.api.errors import ERROR_RESPONSES
 from engine.objects.forms import form_schemas, object_json_schema
 from engine.objects.forms.field_schema import json_default
 from engine.objects.model import FieldDef, ObjectType, Text
+from engine.runtime.access import UserAccess
 from engine.runtime.factory import Runtime
 
 __all__ = ["objects_router"]
@@ -45,6 +47,27 @@ def _field(f: FieldDef, locale: str) -> dict[str, Any]:
     return out
 
 
+Access = Annotated[UserAccess, Depends(current_access)]
+
+
+def _without_fields(schema: dict[str, Any], ui: dict[str, Any],
+                    hidden: frozenset[str]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A form's schemas without the fields hidden from the user."""
+    if not hidden:
+        return schema, ui
+    schema = {**schema,
+              "properties": {k: v for k, v in schema.get("properties", {}).items()
+                             if k not in hidden},
+              "required": [k for k in schema.get("required", []) if k not in hidden]}
+    ui = {k: v for k, v in ui.items() if k not in hidden}
+    if "ui:order" in ui:
+        ui["ui:order"] = [k for k in ui["ui:order"] if k not in hidden]
+    if "ui:sections" in ui:
+        ui["ui:sections"] = [{**s, "fields": [f for f in s["fields"] if f not in hidden]}
+                             for s in ui["ui:sections"]]
+    return schema, ui
+
+
 def _summary(obj: ObjectType, locale: str) -> dict[str, Any]:
     return {
         "name": obj.name,
@@ -59,18 +82,23 @@ def objects_router(runtime: Runtime) -> APIRouter:
     router = APIRouter(prefix="/api/objects", tags=["objects"], responses=ERROR_RESPONSES)
 
     @router.get("", summary="List the objects the loaded packs declare")
-    def list_objects(locale: Locale = "en") -> dict[str, Any]:
-        return {"items": [_summary(obj, locale) for obj in registry.objects.values()]}
+    def list_objects(access: Access, locale: Locale = "en") -> dict[str, Any]:
+        """The objects the user may read."""
+        return {"items": [_summary(a.obj, locale) for a in access.readable_objects()]}
 
     @router.get(
         "/{object_name}",
         summary="An object's fields, payload JSON Schemas, and its default form for rjsf",
     )
-    def describe_object(object_name: str, locale: Locale = "en") -> dict[str, Any]:
-        obj = registry.object(object_name)
+    def describe_object(
+        object_name: str, access: Access, locale: Locale = "en"
+    ) -> dict[str, Any]:
+        seen = access.access(object_name)
+        obj = seen.view  # the object without the fields hidden from this user
         form = registry.default_form(obj.name)
         if form is not None:
-            schema, ui_schema = form_schemas(form, obj, locale=locale)
+            schema, ui_schema = _without_fields(
+                *form_schemas(form, seen.obj, locale=locale), seen.hidden)
         else:
             schema, ui_schema = object_json_schema(obj, locale=locale, mode="create"), {}
         return {

@@ -9,16 +9,16 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from engine.api.actor import current_actor
+from engine.api.auth import current_access
 from engine.api.errors import ERROR_RESPONSES
 from engine.api.json_body import JSON_OBJECT_BODY, json_object_body
 from engine.errors import FieldIssue, ValidationFailed
+from engine.runtime.access import UserAccess
 from engine.runtime.factory import Runtime
-from engine.runtime.list_query import parse_list_params
 
 __all__ = ["records_router"]
 
-Actor = Annotated[str, Depends(current_actor)]
+Access = Annotated[UserAccess, Depends(current_access)]
 Body = Annotated[dict[str, Any], Depends(json_object_body)]
 RecordId = Annotated[int, "the record's id"]
 
@@ -61,17 +61,11 @@ def _etag(record: dict[str, Any]) -> dict[str, str]:
 
 
 def records_router(runtime: Runtime) -> APIRouter:
-    records = runtime.records
-    registry = runtime.registry
     router = APIRouter(prefix="/api/records", tags=["records"], responses=ERROR_RESPONSES)
 
     @router.get("/{object_name}", summary="List records", description=_LIST_DOC)
-    def list_records(object_name: str, request: Request) -> dict[str, Any]:
-        obj = registry.object(object_name)
-        query = parse_list_params(obj, request.query_params.multi_items())
-        page = records.list(
-            obj.name, query.filters, query.sort, limit=query.limit, offset=query.offset
-        )
+    def list_records(object_name: str, request: Request, access: Access) -> dict[str, Any]:
+        page = access.list(object_name, request.query_params.multi_items())
         next_link = None
         if page.next_offset is not None:
             url = request.url.include_query_params(offset=page.next_offset)
@@ -89,17 +83,19 @@ def records_router(runtime: Runtime) -> APIRouter:
         openapi_extra=JSON_OBJECT_BODY,
     )
     def create_record(
-        object_name: str, body: Body, actor: Actor, request: Request, response: Response
+        object_name: str, body: Body, access: Access, request: Request, response: Response
     ) -> dict[str, Any]:
         with _issues_in_body():
-            record = records.create(object_name, body, actor)
+            record = access.create(object_name, body)
         response.headers.update(_etag(record))
         response.headers["Location"] = f"{request.url.path.rstrip('/')}/{record['id']}"
         return record
 
     @router.get("/{object_name}/{record_id}", summary="Get a record")
-    def get_record(object_name: str, record_id: int, response: Response) -> dict[str, Any]:
-        record = records.get(object_name, record_id)
+    def get_record(
+        object_name: str, record_id: int, access: Access, response: Response
+    ) -> dict[str, Any]:
+        record = access.get(object_name, record_id)
         response.headers.update(_etag(record))
         return record
 
@@ -111,13 +107,11 @@ def records_router(runtime: Runtime) -> APIRouter:
         openapi_extra=JSON_OBJECT_BODY,
     )
     def update_record(
-        object_name: str, record_id: int, body: Body, actor: Actor, response: Response
+        object_name: str, record_id: int, body: Body, access: Access, response: Response
     ) -> dict[str, Any]:
         version = _version(body)
         with _issues_in_body():
-            record = records.update(
-                object_name, record_id, body, expected_version=version, actor=actor
-            )
+            record = access.update(object_name, record_id, body, expected_version=version)
         response.headers.update(_etag(record))
         return record
 
@@ -131,14 +125,14 @@ def records_router(runtime: Runtime) -> APIRouter:
     def delete_record(
         object_name: str,
         record_id: int,
-        actor: Actor,
+        access: Access,
         version: Annotated[int | None, Query(ge=1)] = None,
     ) -> Response:
-        records.delete(object_name, record_id, expected_version=version, actor=actor)
+        access.delete(object_name, record_id, expected_version=version)
         return Response(status_code=204)
 
     @router.get("/{object_name}/{record_id}/history", summary="A record's audit trail")
-    def record_history(object_name: str, record_id: int) -> dict[str, Any]:
-        return {"items": [e.as_json() for e in records.history(object_name, record_id)]}
+    def record_history(object_name: str, record_id: int, access: Access) -> dict[str, Any]:
+        return {"items": access.history(object_name, record_id)}
 
     return router

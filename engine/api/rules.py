@@ -64,6 +64,7 @@ def rules_router(runtime: Runtime) -> APIRouter:
                 expected = type_from_spec(body.expected, records)
             except ValueError as exc:
                 raise BadRequest(f"expected: not a type: {exc}", code="bad_type_spec") from exc
-        return check_expression(body.expression, env, expected=expected).as_dict()
+        return check_expression(body.expression, env, expected=expected,
+                                functions=registry.functions).as_dict()
 
     return router

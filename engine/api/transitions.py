@@ -7,15 +7,16 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Response
 
-from engine.api.actor import current_actor
+from engine.api.auth import current_access
 from engine.api.errors import ERROR_RESPONSES
 from engine.api.json_body import JSON_OBJECT_BODY, json_object_body
 from engine.errors import FieldIssue, ValidationFailed
+from engine.runtime.access import UserAccess
 from engine.runtime.factory import Runtime
 
 __all__ = ["transitions_router"]
 
-Actor = Annotated[str, Depends(current_actor)]
+Access = Annotated[UserAccess, Depends(current_access)]
 Body = Annotated[dict[str, Any], Depends(json_object_body)]
 
 
@@ -45,7 +46,6 @@ def _parse(body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
 
 
 def transitions_router(runtime: Runtime) -> APIRouter:
-    transitions = runtime.transitions
     router = APIRouter(prefix="/api/records", tags=["workflows"], responses=ERROR_RESPONSES)
 
     @router.get(
@@ -54,8 +54,8 @@ def transitions_router(runtime: Runtime) -> APIRouter:
         description="`transitions` lists those whose `from` matches the record's state and "
         "whose guard holds; `blocked` those whose guard does not, with the part that failed.",
     )
-    def list_transitions(object_name: str, record_id: int, actor: Actor) -> dict[str, Any]:
-        return transitions.available(object_name, record_id, actor).as_json()
+    def list_transitions(object_name: str, record_id: int, access: Access) -> dict[str, Any]:
+        return access.available_transitions(object_name, record_id).as_json()
 
     @router.post(
         "/{object_name}/{record_id}/transitions/{name}",
@@ -66,14 +66,13 @@ def transitions_router(runtime: Runtime) -> APIRouter:
         openapi_extra=JSON_OBJECT_BODY,
     )
     def take_transition(
-        object_name: str, record_id: int, name: str, body: Body, actor: Actor,
+        object_name: str, record_id: int, name: str, body: Body, access: Access,
         response: Response,
     ) -> dict[str, Any]:
         version, values = _parse(body)
         try:
-            record = transitions.transition(
-                object_name, record_id, name, values=values, expected_version=version,
-                actor=actor)
+            record = access.transition(
+                object_name, record_id, name, values=values, expected_version=version)
         except ValidationFailed as exc:
             raise ValidationFailed(
                 [FieldIssue(("body", "values", *i.loc), i.msg, i.type) for i in exc.issues],

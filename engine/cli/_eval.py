@@ -45,7 +45,7 @@ def _eval(args: argparse.Namespace) -> int:
     records = record_types(registry.objects)
     env = TypeEnv.for_record(records, args.object)
     try:
-        compiled = compile_expression(args.expression, env)
+        compiled = compile_expression(args.expression, env, functions=registry.functions)
     except DslError as exc:
         print(f"<expression>:{exc}", file=sys.stderr)
         print(f"error [{exc.code}]", file=sys.stderr)

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from engine.api.body_limit import DEFAULT_MAX_BODY_BYTES
 from engine.errors import FlowdeskError
 from engine.objects.storage import DEFAULT_SQLITE_URL, MigrationBlocked, MigrationDataLoss
-from engine.runtime.factory import DATABASE_URL_ENV, build_engine, database_url_from_env
+from engine.runtime.factory import (
+    DATABASE_URL_ENV,
+    Runtime,
+    build_engine,
+    database_url_from_env,
+)
 
 __all__ = ["register", "resolve_pack_paths", "DEFAULT_PACK"]
 
@@ -41,7 +47,31 @@ def register(subparsers: Any) -> None:
         "--max-body-bytes", type=int, default=DEFAULT_MAX_BODY_BYTES,
         help="largest request body accepted (default: 1 MiB)",
     )
+    parser.add_argument(
+        "--secret-key-file", metavar="FILE", default=None,
+        help="file holding the secret key (default: $FLOWDESK_SECRET_KEY); required unless "
+        "--demo",
+    )
+    parser.add_argument(
+        "--demo", action="store_true",
+        help="try it out: a random secret key, and a demo user per role with printed logins",
+    )
+    worker = parser.add_mutually_exclusive_group()
+    worker.add_argument(
+        "--worker", dest="worker", action="store_true", default=None,
+        help="run due jobs in a thread of the server (the default on SQLite)",
+    )
+    worker.add_argument(
+        "--no-worker", dest="worker", action="store_false",
+        help="do not run jobs here (the default on PostgreSQL: run `flowdesk worker`)",
+    )
     parser.set_defaults(handler=run_serve)
+
+
+def wants_worker(choice: bool | None, dialect: str) -> bool:
+    """Whether ``serve`` runs an in-process worker: as asked, else only on SQLite (one
+    machine, one process; PostgreSQL deployments run ``flowdesk worker`` separately)."""
+    return choice if choice is not None else dialect == "sqlite"
 
 
 def resolve_pack_paths(given: Sequence[str], cwd: Path | None = None) -> list[Path]:
@@ -64,11 +94,17 @@ def run_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from engine.api.app import create_app
+    from engine.cli._server_security import resolve_secret_key, seed_demo_users
 
     packs = resolve_pack_paths(args.packs)
     url = args.db or database_url_from_env()
     try:
-        runtime = build_engine(packs, url)
+        secret_key = resolve_secret_key(args.secret_key_file, os.environ, args.demo)
+    except FlowdeskError as exc:
+        print(f"error: the server did not start: {exc.message}", file=sys.stderr)
+        return 2
+    try:
+        runtime = build_engine(packs, url, secret_key=secret_key)
     except MigrationDataLoss as exc:
         print(
             f"error: the database needs changes that would lose data, so the server did not "
@@ -80,6 +116,12 @@ def run_serve(args: argparse.Namespace) -> int:
     except MigrationBlocked as exc:
         print(f"error: the server did not start.\n{exc.message}", file=sys.stderr)
         return 2
+    if args.demo:
+        print("flowdesk: demo mode; log in (POST /api/auth/login) as:", file=sys.stderr)
+        for name, password, role in seed_demo_users(runtime):
+            print(f"  {role:<12} name {name!r:<14} password {password!r}", file=sys.stderr)
+    in_process = wants_worker(args.worker, runtime.database.dialect.name)
+    stop_worker = _start_worker(runtime) if in_process else None
     try:
         app = create_app(runtime, max_body_bytes=args.max_body_bytes)
         print(f"flowdesk: serving {', '.join(str(p) for p in packs)} on "
@@ -87,5 +129,27 @@ def run_serve(args: argparse.Namespace) -> int:
               file=sys.stderr)
         uvicorn.run(app, host=args.host, port=args.port)
     finally:
+        if stop_worker is not None:
+            stop_worker()
         runtime.close()
     return 0
+
+
+def _start_worker(runtime: Runtime) -> Callable[[], None]:
+    """Run due jobs in a daemon thread; returns the function that stops it."""
+    import threading
+
+    from engine.jobs.worker import Worker
+
+    stop = threading.Event()
+    worker = Worker(runtime, f"serve-{os.getpid()}")
+    thread = threading.Thread(target=worker.run_forever, args=(stop,), name="flowdesk-worker",
+                              daemon=True)
+    thread.start()
+    print("flowdesk: running jobs in this process (--no-worker turns it off)", file=sys.stderr)
+
+    def stop_it() -> None:
+        stop.set()
+        thread.join(timeout=30)
+
+    return stop_it

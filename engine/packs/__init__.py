@@ -7,11 +7,16 @@ from pathlib import Path
 
 from engine.errors import PackError
 from engine.objects.model import frozen_map
+from engine.packs.calendar_functions import functions_for_calendars
+from engine.packs.compile_automations import compile_automations
+from engine.packs.compile_calendars import compile_calendars
 from engine.packs.compile_forms import compile_forms
 from engine.packs.compile_objects import compile_objects, text_of
+from engine.packs.compile_roles import compile_roles
 from engine.packs.compile_workflows import compile_workflows
 from engine.packs.loader import LoadedPack, load_packs
 from engine.packs.registry import PackInfo, Registry
+from engine.workflows.action_registry import ActionRegistry, load_entry_point_actions
 
 __all__ = ["load_registry", "compile_registry", "Registry", "PackInfo"]
 
@@ -24,12 +29,27 @@ def load_registry(paths: Sequence[Path | str]) -> Registry:
     return compile_registry(load_packs(paths))
 
 
-def compile_registry(packs: list[LoadedPack]) -> Registry:
-    objects, declared, problems = compile_objects(packs)
+def compile_registry(packs: list[LoadedPack], *, actions: ActionRegistry | None = None
+                     ) -> Registry:
+    """Check and compile loaded packs. ``actions`` are the developer actions automations may
+    call (default: those of installed ``flowdesk.actions`` plugins)."""
+    if actions is None:
+        actions = load_entry_point_actions(ActionRegistry())
+    calendars, calendar_problems = compile_calendars(packs)
+    functions = functions_for_calendars(calendars)
+    objects, declared, problems = compile_objects(packs, functions=functions)
+    problems += calendar_problems
     forms, form_problems = compile_forms(packs, objects, declared)
     problems += form_problems
-    workflows, workflow_problems = compile_workflows(packs, objects, declared)
+    workflows, workflow_problems = compile_workflows(packs, objects, declared,
+                                                     functions=functions)
     problems += workflow_problems
+    access, access_problems = compile_roles(packs, objects, declared, workflows)
+    problems += access_problems
+    automations, automation_problems = compile_automations(
+        packs, objects, declared, workflows, calendars=calendars, actions=actions,
+        functions=functions)
+    problems += automation_problems
     if problems:
         raise PackError(problems)
     infos = tuple(
@@ -41,4 +61,5 @@ def compile_registry(packs: list[LoadedPack]) -> Registry:
         for p in packs
     )
     return Registry(packs=infos, objects=frozen_map(objects), forms=frozen_map(forms),
-                    workflows=frozen_map(workflows))
+                    workflows=frozen_map(workflows), calendars=frozen_map(calendars),
+                    functions=functions, access=access, automations=frozen_map(automations))

@@ -25,6 +25,7 @@ from engine.packs.compile_rules import RuleSources, attach_rules
 from engine.packs.loader import LoadedPack
 from engine.packs.models import Label, ObjectSpec
 from engine.packs.source import SourceDocument
+from engine.rules_dsl import FunctionRegistry
 
 __all__ = ["compile_objects", "text_of", "humanize"]
 
@@ -70,9 +71,10 @@ class _ObjectDraft:
 
 
 def compile_objects(
-    packs: list[LoadedPack],
+    packs: list[LoadedPack], *, functions: FunctionRegistry | None = None,
 ) -> tuple[dict[str, ObjectType], set[str], list[Problem]]:
     """Merge every pack's object files in order, then compile and check each object.
+    ``functions`` is the DSL function registry rules compile against (default: built-ins).
 
     Returns the compiled objects, the names of all declared objects (compiled or not, so later
     checks do not report a broken object as missing), and the problems."""
@@ -91,7 +93,7 @@ def compile_objects(
     if not problems:
         # Rules type-check against every object (references cross objects), so they compile
         # once all objects have.
-        objects = attach_rules(objects, _rule_sources(drafts), problems)
+        objects = attach_rules(objects, _rule_sources(drafts), problems, functions)
     return objects, set(drafts), problems
 
 

@@ -15,7 +15,7 @@ from engine.errors import DslError, Problem
 from engine.objects.dsl_types import field_dsl_type, record_types
 from engine.objects.model import ObjectType, Text, ValidationRule, frozen_map
 from engine.packs.source import SourceDocument
-from engine.rules_dsl import TypeEnv, compile_expression
+from engine.rules_dsl import FunctionRegistry, TypeEnv, compile_expression
 from engine.rules_dsl.types import BOOLEAN, RecordType
 
 __all__ = ["RuleSources", "attach_rules", "dsl_problem"]
@@ -39,17 +39,18 @@ def dsl_problem(exc: DslError, doc: SourceDocument, path: tuple[Any, ...], what:
 
 
 def attach_rules(objects: Mapping[str, ObjectType], sources: Mapping[str, RuleSources],
-                 problems: list[Problem]) -> dict[str, ObjectType]:
+                 problems: list[Problem],
+                 functions: FunctionRegistry | None = None) -> dict[str, ObjectType]:
     records = record_types(objects)
     out: dict[str, ObjectType] = {}
     for name, obj in objects.items():
         src = sources.get(name, RuleSources())
-        out[name] = _with_rules(obj, src, records, problems)
+        out[name] = _with_rules(obj, src, records, problems, functions)
     return out
 
 
 def _with_rules(obj: ObjectType, src: RuleSources, records: Mapping[str, RecordType],
-                problems: list[Problem]) -> ObjectType:
+                problems: list[Problem], functions: FunctionRegistry | None) -> ObjectType:
     if not src.computed and not src.validations:
         return obj
     env = TypeEnv.for_record(records, obj.name)
@@ -57,7 +58,8 @@ def _with_rules(obj: ObjectType, src: RuleSources, records: Mapping[str, RecordT
     for fname, (text, doc, path) in src.computed.items():
         f = fields[fname]
         try:
-            compiled = compile_expression(text, env, expected=field_dsl_type(f))
+            compiled = compile_expression(text, env, expected=field_dsl_type(f),
+                                          functions=functions)
         except DslError as exc:
             problems.append(dsl_problem(exc, doc, path, f"computed field '{obj.name}.{fname}'"))
             continue
@@ -71,7 +73,7 @@ def _with_rules(obj: ObjectType, src: RuleSources, records: Mapping[str, RecordT
                     f"validation '{rname}' names unknown field '{fname}' of '{obj.name}'",
                     doc.pos((*path, "fields", i))))
         try:
-            check = compile_expression(spec.rule, env, expected=BOOLEAN)
+            check = compile_expression(spec.rule, env, expected=BOOLEAN, functions=functions)
         except DslError as exc:
             problems.append(dsl_problem(exc, doc, (*path, "rule"), f"validation '{rname}'"))
             continue

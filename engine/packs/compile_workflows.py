@@ -19,7 +19,14 @@ from engine.packs.compile_rules import dsl_problem
 from engine.packs.loader import LoadedPack, latest_by_name
 from engine.packs.models import ActionSpec, DslText, WorkflowSpec
 from engine.packs.source import SourceDocument
-from engine.rules_dsl import BOOLEAN, TypeEnv, compile_expression, parse, to_source
+from engine.rules_dsl import (
+    BOOLEAN,
+    FunctionRegistry,
+    TypeEnv,
+    compile_expression,
+    parse,
+    to_source,
+)
 from engine.rules_dsl.nodes import BoolOp
 from engine.rules_dsl.types import RecordType
 from engine.workflows.state_machine import (
@@ -32,11 +39,12 @@ from engine.workflows.state_machine import (
     Transition,
 )
 
-__all__ = ["compile_workflows"]
+__all__ = ["compile_workflows", "why_not_settable", "dsl_text"]
 
 
 def compile_workflows(
-    packs: list[LoadedPack], objects: Mapping[str, ObjectType], declared: set[str]
+    packs: list[LoadedPack], objects: Mapping[str, ObjectType], declared: set[str],
+    *, functions: FunctionRegistry | None = None,
 ) -> tuple[dict[str, StateMachine], list[Problem]]:
     """Compile every pack's workflows (a later pack's replaces an earlier one of the same
     name). ``declared`` names objects that exist but failed to compile: their workflows are
@@ -55,7 +63,8 @@ def compile_workflows(
                     f"workflow '{spec.workflow}' is for unknown object '{spec.object}'"
                     f"{did_you_mean(spec.object, declared)}", doc.pos(("object",))))
             continue
-        machine = _Compiler(spec, doc, objects[spec.object], records, problems).compile()
+        machine = _Compiler(spec, doc, objects[spec.object], records, problems,
+                            functions).compile()
         if machine is None:
             continue
         other = owners.get(machine.object)
@@ -70,7 +79,20 @@ def compile_workflows(
     return machines, problems
 
 
-def _dsl_text(value: DslText) -> str:
+def why_not_settable(obj: ObjectType, fname: str, status_field: str | None) -> str | None:
+    """Why an action may not set ``fname`` of ``obj`` (an existing field), or ``None``."""
+    f = obj.fields[fname]
+    if fname == status_field:
+        return "is the status field: only the transition's 'to' sets it"
+    if f.computed is not None:
+        return "is computed by the engine"
+    if f.system:
+        return "is an engine field"
+    return None
+
+
+def dsl_text(value: DslText) -> str:
+    """A YAML scalar as DSL source (``true``, ``3`` and ``2.5`` arrive as Python values)."""
     if isinstance(value, bool):
         return "true" if value else "false"
     return value if isinstance(value, str) else repr(value)
@@ -81,8 +103,10 @@ class _Compiler:
     there were any."""
 
     def __init__(self, spec: WorkflowSpec, doc: SourceDocument, obj: ObjectType,
-                 records: Mapping[str, RecordType], problems: list[Problem]) -> None:
+                 records: Mapping[str, RecordType], problems: list[Problem],
+                 functions: FunctionRegistry | None = None) -> None:
         self.spec, self.doc, self.obj, self.problems = spec, doc, obj, problems
+        self.functions = functions
         self.env = TypeEnv.for_record(records, obj.name, change_context=False)
         self.before = len(problems)
 
@@ -206,18 +230,16 @@ class _Compiler:
                      f"{what} names unknown field '{fname}' of '{self.obj.name}'"
                      f"{did_you_mean(fname, self.obj.fields)}", path)
             return False
-        if f.system or f.computed is not None or fname == self.spec.field:
-            why = ("is the status field: only the transition's 'to' sets it"
-                   if fname == self.spec.field
-                   else "is computed by the engine" if f.computed is not None
-                   else "is an engine field")
+        why = why_not_settable(self.obj, fname, self.spec.field)
+        if why is not None:
             self.bad("workflow_field_not_settable", f"{what}: '{fname}' {why}", path)
             return False
         return True
 
     def guard(self, text: str, path: tuple[Any, ...]) -> Guard | None:
         try:
-            check = compile_expression(text, self.env, expected=BOOLEAN)
+            check = compile_expression(text, self.env, expected=BOOLEAN,
+                                       functions=self.functions)
         except DslError as exc:
             self.problems.append(dsl_problem(exc, self.doc, path, "guard"))
             return None
@@ -225,7 +247,8 @@ class _Compiler:
         operands = tree.operands if isinstance(tree, BoolOp) and tree.op == "and" else ()
         # Each part of an `and` chain compiled alone (the whole compiled, so each part does).
         parts = tuple(
-            (source, compile_expression(source, self.env, expected=BOOLEAN))
+            (source, compile_expression(source, self.env, expected=BOOLEAN,
+                                        functions=self.functions))
             for source in (to_source(op) for op in operands)
         )
         return Guard(text, check, parts)
@@ -238,8 +261,9 @@ class _Compiler:
                 continue
             target = self.obj.fields[fname]
             try:
-                expression = compile_expression(_dsl_text(value), self.env,
-                                                expected=field_dsl_type(target))
+                expression = compile_expression(dsl_text(value), self.env,
+                                                expected=field_dsl_type(target),
+                                                functions=self.functions)
             except DslError as exc:
                 self.problems.append(
                     dsl_problem(exc, self.doc, (*path, fname), f"set '{fname}'"))

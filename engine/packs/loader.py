@@ -8,7 +8,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from engine.errors import PackError, Problem, SourcePos
-from engine.packs.models import FormSpec, ObjectSpec, PackManifest, WorkflowSpec
+from engine.packs.models import (
+    AutomationSpec,
+    CalendarSpec,
+    FormSpec,
+    ObjectSpec,
+    PackManifest,
+    RoleSpec,
+    UsersSpec,
+    WorkflowSpec,
+)
 from engine.packs.source import SourceDocument, load_yaml_document
 from engine.packs.spec_errors import validate_spec
 
@@ -19,6 +28,9 @@ MANIFEST = "pack.yaml"
 #: The folders a pack may have, each holding one kind of YAML file.
 PACK_FOLDERS: dict[str, type] = {
     "objects": ObjectSpec, "forms": FormSpec, "workflows": WorkflowSpec,
+    "automations": AutomationSpec,
+    "roles": RoleSpec, "users": UsersSpec,
+    "calendars": CalendarSpec,
 }
 
 

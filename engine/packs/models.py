@@ -7,6 +7,7 @@ Models forbid unknown keys; the loader turns pydantic's errors into ``file:line:
 
 from __future__ import annotations
 
+from datetime import date as Date
 from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
@@ -28,6 +29,12 @@ __all__ = [
     "StateSpec",
     "TransitionSpec",
     "WorkflowSpec",
+    "AutomationSpec",
+    "AutomationActionSpec",
+    "TriggerSpec",
+    "CalendarSpec",
+    "HolidaySpec",
+    "WorkingDaySpec",
     "FIELD_TYPES",
     "LOCALES",
 ]
@@ -381,8 +388,8 @@ class TransitionSpec(_Spec):
     """A boolean rule-DSL expression over the record (with the values given to the
     transition applied) that must hold, e.g. ``reopen_count < 3``."""
     roles: list[str] = Field(default_factory=list)
-    """Roles allowed to take the transition (empty: anyone). Stored now; enforced once users
-    and roles exist."""
+    """Roles allowed to take the transition (empty: anyone who may update the record). Each
+    must be ``admin`` or a role the packs declare."""
     require: list[Identifier] = Field(default_factory=list)
     """Fields that must have a value after the values given to the transition are applied.
     A read-only field listed here may be given through the transition."""
@@ -420,4 +427,365 @@ class WorkflowSpec(_Spec):
 
     _coerce_label = field_validator("label", mode="before")(
         classmethod(lambda cls, v: _label_from_str(v))
+    )
+
+
+# -- automations ------------------------------------------------------------------------------
+
+#: A duration as the DSL writes it: ``15m``, ``4h``, ``3d``, ``1h30m``; a leading ``-`` means
+#: "before" where an offset allows it.
+DurationText = Annotated[str, StringConstraints(pattern=r"^-?([0-9]+[wdhms])+$")]
+
+
+class CreatedTrigger(_Spec):
+    """When a record of the object is created (by a user, the API, an import or another
+    automation)."""
+
+    type: Literal["created"]
+    """The trigger type."""
+
+
+class UpdatedTrigger(_Spec):
+    """When a record of the object is changed (a transition is a change too). The condition
+    may use ``old.field`` and ``changed(field)``."""
+
+    type: Literal["updated"]
+    """The trigger type."""
+    fields: list[Identifier] = Field(default_factory=list)
+    """Fire only when one of these fields changed (empty: any change)."""
+
+
+class TransitionedTrigger(_Spec):
+    """When a record takes a workflow transition."""
+
+    type: Literal["transitioned"]
+    """The trigger type."""
+    transitions: list[Identifier] = Field(default_factory=list)
+    """Only these transitions (empty: any)."""
+    to: list[str] = Field(default_factory=list)
+    """Only transitions entering one of these states (empty: any)."""
+    from_: list[str] = Field(default_factory=list, alias="from")
+    """Only transitions leaving one of these states (empty: any)."""
+
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, populate_by_name=True, use_attribute_docstrings=True
+    )
+
+
+class TimeTrigger(_Spec):
+    """A durable timer: ``after`` a record entered ``state``, or ``after`` the instant in a
+    datetime ``field`` (a negative ``after`` fires before it). The timer is cancelled when the
+    record leaves the state or the field changes (and then set again for the new value). The
+    condition is checked when the timer fires."""
+
+    type: Literal["time"]
+    """The trigger type."""
+    after: DurationText
+    """How long after: ``3d``, ``4h``, ``30m``; ``-1h`` (before a field's instant)."""
+    state: str | None = None
+    """Start counting when the record enters this workflow state."""
+    field: Identifier | None = None
+    """Count from this datetime field's value (e.g. ``created_at``, ``due_at``)."""
+    calendar: Identifier | None = None
+    """Count business time on this calendar (``calendars/``); calendar time when omitted."""
+
+
+class ScheduleTrigger(_Spec):
+    """On a cron schedule: at each tick the actions run for every record of the object that
+    meets the condition."""
+
+    type: Literal["schedule"]
+    """The trigger type."""
+    cron: str
+    """Five cron fields: minute hour day-of-month month day-of-week (``0 9 1 */3 *``: 09:00 on
+    the first day of every third month)."""
+    timezone: str = "UTC"
+    """The IANA time zone the cron fields are read in."""
+
+
+class EventTrigger(_Spec):
+    """When another part of the engine raises an event about a record (``sla_warning``,
+    ``sla_breached``)."""
+
+    type: Literal["event"]
+    """The trigger type."""
+    event: Identifier
+    """The event's name."""
+
+
+TriggerSpec = Annotated[
+    CreatedTrigger | UpdatedTrigger | TransitionedTrigger | TimeTrigger | ScheduleTrigger
+    | EventTrigger,
+    Field(discriminator="type"),
+]
+
+
+class TransitionAction(_Spec):
+    """Take a workflow transition of the record (its guard and required fields apply)."""
+
+    type: Literal["transition"]
+    """The action type."""
+    transition: Identifier
+    """The transition's name in the object's workflow."""
+
+
+class AssignAction(_Spec):
+    """Assign the record: set ``field`` (an owner or queue field) to ``to``, audited as an
+    assignment."""
+
+    type: Literal["assign"]
+    """The action type."""
+    field: Identifier
+    """The field that holds the assignee (a reference or string field)."""
+    to: DslText
+    """A rule-DSL expression of the field's type; ``null`` unassigns."""
+
+
+class CommentAction(_Spec):
+    """Add a comment to the record's history, rendered from a template."""
+
+    type: Literal["comment"]
+    """The action type."""
+    text: str
+    """A Jinja2 template (sandboxed): ``{{ record.subject }}``, ``{{ old.priority }}``,
+    ``{{ now }}``, ``{{ automation }}``."""
+
+
+class SendEmailAction(_Spec):
+    """Send an email later, through the outbox (a durable job written with the change)."""
+
+    type: Literal["send_email"]
+    """The action type."""
+    to: DslText
+    """A rule-DSL expression: a string, or a list of strings (addresses). Nulls and empty
+    strings are dropped; no address left means no email."""
+    subject: str
+    """A Jinja2 template for the subject line."""
+    body: str
+    """A Jinja2 template for the plain-text body."""
+    cc: DslText | None = None
+    """Copy to: like ``to``."""
+
+
+class WebhookAction(_Spec):
+    """POST a JSON document to a URL later, through the outbox, signed with HMAC-SHA256."""
+
+    type: Literal["webhook"]
+    """The action type."""
+    url: Annotated[str, StringConstraints(pattern=r"^https?://")]
+    """Where to POST."""
+    secret_env: Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9_]*$")]
+    """The name of the environment variable holding the signing secret (never the secret
+    itself); the worker reads it when it sends."""
+    payload: dict[Identifier, DslText] = Field(default_factory=dict)
+    """Keys → rule-DSL expressions. Empty: the whole record."""
+
+
+class CreateRecordAction(_Spec):
+    """Create a record of another (or the same) object, e.g. a reply or a follow-up task."""
+
+    type: Literal["create_record"]
+    """The action type."""
+    object: Identifier
+    """The object of the new record."""
+    values: dict[Identifier, DslText] = Field(default_factory=dict)
+    """Field of the new record → rule-DSL expression over the triggering record (``id`` is
+    the triggering record's id)."""
+    templates: dict[Identifier, str] = Field(default_factory=dict)
+    """Text fields of the new record → Jinja2 templates over the triggering record."""
+
+
+class CallAction(_Spec):
+    """Run an action a developer registered (entry-point group ``flowdesk.actions``)."""
+
+    type: Literal["call"]
+    """The action type."""
+    action: Identifier
+    """The registered action's name."""
+    args: dict[Identifier, DslText] = Field(default_factory=dict)
+    """Argument → rule-DSL expression of the type the action declares."""
+
+
+AutomationActionSpec = Annotated[
+    SetFieldsAction | TransitionAction | AssignAction | CommentAction | SendEmailAction
+    | WebhookAction | CreateRecordAction | CallAction,
+    Field(discriminator="type"),
+]
+
+
+class AutomationSpec(_Spec):
+    """A file under ``automations/``: when something happens to a record (``when``) and the
+    ``condition`` holds, run the ``actions``, in the same transaction as the change (time,
+    schedule and event triggers run from the job worker). A later pack's automation of the
+    same name replaces the base pack's."""
+
+    automation: Identifier
+    """The automation's name."""
+    object: Identifier
+    """The object whose records it watches."""
+    label: Label | None = None
+    """What admins see."""
+    description: Label | None = None
+    """What it is for."""
+    enabled: bool = True
+    """A disabled automation is checked but never runs (an extending pack may switch one
+    off)."""
+    order: int = 100
+    """Automations of one event run by ascending order, then by name."""
+    when: TriggerSpec
+    """The trigger."""
+    condition: DslText | None = None
+    """A boolean rule-DSL expression over the record; the actions run only when it holds."""
+    actions: list[AutomationActionSpec] = Field(min_length=1)
+    """What to do, in order."""
+
+    _coerce_labels = field_validator("label", "description", mode="before")(
+        classmethod(lambda cls, v: _label_from_str(v))
+    )
+
+
+#: A permission: ``true``/``false``, or a boolean rule-DSL record filter such as
+#: ``customer == user.customer`` (the records the role may act on).
+Permission = bool | str
+
+
+class RoleObjectSpec(_Spec):
+    """What one role may do with the records of one object. Anything not granted is denied."""
+
+    create: Permission = False
+    """Whether the role may create records: ``true``, or a filter the new record must pass."""
+    read: Permission = False
+    """Which records the role sees: ``true`` (all) or a filter. Others look missing (404)."""
+    update: Permission = False
+    """Which of the records it sees the role may change (fields and transitions)."""
+    delete: Permission = False
+    """Which of the records it sees the role may delete."""
+    hidden: list[Identifier] = Field(default_factory=list)
+    """Fields the role never sees: absent from every answer, history entry, filter and sort."""
+    read_only: list[Identifier] = Field(default_factory=list)
+    """Fields the role sees but may not change once the record exists (it may give them when
+    it creates one, where the ``create`` filter still applies)."""
+
+
+class RoleSpec(_Spec):
+    """A file under ``roles/``: one role and its permissions per object. A later pack's role
+    with the same name replaces the base pack's whole. ``admin`` is the engine's own role (it
+    may do everything) and cannot be declared."""
+
+    role: Identifier
+    """The role's name, as given to users (``flowdesk user create NAME --role NAME``)."""
+    label: Label | None = None
+    """The role's name as people see it."""
+    description: Label | None = None
+    """What the role is for."""
+    objects: dict[Identifier, RoleObjectSpec] = Field(default_factory=dict)
+    """Object name → what the role may do with its records. Unlisted objects are denied."""
+
+    _coerce_labels = field_validator("label", "description", mode="before")(
+        classmethod(lambda cls, v: _label_from_str(v))
+    )
+
+
+class UserAttributeSpec(_Spec):
+    """An attribute every user carries, set by an admin, readable in rules as
+    ``user.<name>``."""
+
+    type: Literal["string", "integer", "boolean", "reference"]
+    """The attribute's type."""
+    to: Identifier | None = None
+    """For a ``reference``: the object it points to (``user.customer`` holds that id)."""
+    label: Label | None = None
+    """The attribute's name as people see it."""
+
+    _coerce_label = field_validator("label", mode="before")(
+        classmethod(lambda cls, v: _label_from_str(v))
+    )
+
+
+class UsersSpec(_Spec):
+    """A file under ``users/``: the attributes users carry besides id, name, email, roles and
+    teams. Later packs add attributes or replace one of the same name."""
+
+    attributes: dict[Identifier, UserAttributeSpec] = Field(default_factory=dict)
+    """Attribute name → its declaration, e.g. ``customer: {type: reference, to: customer}``."""
+
+
+# -- calendars --------------------------------------------------------------------------------
+
+def _date_shorthand(value: Any) -> Any:
+    # ``- 2026-01-01`` is shorthand for ``- {date: 2026-01-01}``.
+    if isinstance(value, list):
+        return [{"date": v} if isinstance(v, str | Date) else v for v in value]
+    return value
+
+
+class HolidaySpec(_Spec):
+    """A day (``date``) or a run of days (``from`` ... ``to``, both included) without working
+    time. In YAML a plain date is shorthand for ``{date: ...}``."""
+
+    date: Date | None = None
+    """The holiday, a local date in the calendar's timezone."""
+    from_: Date | None = Field(default=None, alias="from")
+    """The first day of a run of holidays."""
+    to: Date | None = None
+    """The last day of a run of holidays (included)."""
+    label: Label | None = None
+    """What the holiday is called."""
+
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, populate_by_name=True, use_attribute_docstrings=True
+    )
+
+    _coerce_label = field_validator("label", mode="before")(
+        classmethod(lambda cls, v: _label_from_str(v))
+    )
+
+
+class WorkingDaySpec(_Spec):
+    """A make-up working day: a date that works although its weekday (or a holiday) would not,
+    as in China's adjusted public-holiday schedule. In YAML a plain date is shorthand for
+    ``{date: ...}``."""
+
+    date: Date
+    """The working day, a local date in the calendar's timezone."""
+    hours: list[str] | None = None
+    """Its working intervals (``HH:MM-HH:MM``); by default those of the calendar's first
+    weekday, Monday to Sunday, that has working hours."""
+    label: Label | None = None
+    """Why the day works, e.g. the holiday it makes up for."""
+
+    _coerce_label = field_validator("label", mode="before")(
+        classmethod(lambda cls, v: _label_from_str(v))
+    )
+
+
+class CalendarSpec(_Spec):
+    """A file under ``calendars/``: one business calendar, which SLA targets and business-time
+    DSL functions name. A later pack's calendar with the same name replaces the base one."""
+
+    calendar: Identifier
+    """The calendar's name."""
+    label: Label | None = None
+    """What users see."""
+    timezone: str
+    """The IANA timezone its hours and dates are read in, e.g. ``Asia/Shanghai``."""
+    hours: dict[str, list[str]] | None = None
+    """Weekly working hours: weekday (``mon``), range (``mon-fri``) or list (``sat,sun``) →
+    working intervals ``HH:MM-HH:MM`` (an interval may end at ``24:00``; several a day)."""
+    always: bool = False
+    """Open around the clock (24x7), instead of ``hours``. Holidays still close it."""
+    holidays: list[HolidaySpec] = Field(default_factory=list)
+    """Dates without working time."""
+    working_days: list[WorkingDaySpec] = Field(default_factory=list)
+    """Make-up working days (e.g. a Saturday that works)."""
+    include: list[Identifier] = Field(default_factory=list)
+    """Calendars whose holidays and make-up days apply here too (their hours and timezone do
+    not: their dates are read as local dates of this calendar). This calendar's own dates win;
+    a later included calendar wins over an earlier one."""
+
+    _coerce_label = field_validator("label", mode="before")(
+        classmethod(lambda cls, v: _label_from_str(v))
+    )
+    _coerce_dates = field_validator("holidays", "working_days", mode="before")(
+        classmethod(lambda cls, v: _date_shorthand(v))
     )

@@ -11,6 +11,11 @@ from pathlib import Path
 
 from engine.errors import NotFound, did_you_mean
 from engine.objects.model import FormDef, ObjectType, Text, frozen_map
+from engine.objects.permissions import AccessPolicy
+from engine.rules_dsl import FunctionRegistry
+from engine.rules_dsl.builtin_functions import frozen_default_functions
+from engine.workflows.automation import Automation
+from engine.workflows.calendar import BusinessCalendar
 from engine.workflows.state_machine import StateMachine
 
 __all__ = ["PackInfo", "Registry"]
@@ -35,6 +40,14 @@ class Registry:
     objects: Mapping[str, ObjectType] = field(default_factory=frozen_map)
     forms: Mapping[str, FormDef] = field(default_factory=frozen_map)
     workflows: Mapping[str, StateMachine] = field(default_factory=frozen_map)
+    #: business calendars by name (``calendars/``)
+    calendars: Mapping[str, BusinessCalendar] = field(default_factory=frozen_map)
+    #: the DSL functions the pack's rules compiled against (built-ins plus calendar functions);
+    #: compile run-time expressions (``flowdesk eval``, rule checks) against it too
+    functions: FunctionRegistry = field(default_factory=frozen_default_functions)
+    automations: Mapping[str, Automation] = field(default_factory=frozen_map)
+    #: roles, their permissions and the user attributes (``roles/``, ``users/``)
+    access: AccessPolicy = field(default_factory=AccessPolicy)
 
     def object(self, name: str) -> ObjectType:
         """The object named ``name``; :class:`NotFound` (with a suggestion) when there is none."""
@@ -54,6 +67,16 @@ class Registry:
             raise NotFound(
                 f"unknown workflow '{name}'{did_you_mean(name, self.workflows)}",
                 code="unknown_workflow",
+            ) from None
+
+    def calendar(self, name: str) -> BusinessCalendar:
+        """The calendar named ``name``; :class:`NotFound` (with a suggestion) when there is none."""
+        try:
+            return self.calendars[name]
+        except KeyError:
+            raise NotFound(
+                f"unknown calendar '{name}'{did_you_mean(name, self.calendars)}",
+                code="unknown_calendar",
             ) from None
 
     def workflow_for(self, object_name: str) -> StateMachine | None:

@@ -19,6 +19,7 @@ from engine.rules_dsl.environment import DEFAULT_USER_TYPE, TypeEnv
 from engine.rules_dsl.functions import (
     ENTRY_POINT_GROUP,
     FunctionRegistry,
+    LiteralChoice,
     Overload,
     load_entry_point_functions,
 )
@@ -54,6 +55,7 @@ __all__ = [
     "DEFAULT_USER_TYPE",
     "FunctionRegistry",
     "Overload",
+    "LiteralChoice",
     "default_functions",
     "load_entry_point_functions",
     "ENTRY_POINT_GROUP",

@@ -16,7 +16,13 @@ from engine.rules_dsl import diagnostics as codes
 from engine.rules_dsl.builtin_functions import parse_date, parse_datetime
 from engine.rules_dsl.diagnostics import error_at
 from engine.rules_dsl.environment import OLD, TypeEnv
-from engine.rules_dsl.functions import SPECIAL_FORMS, FunctionRegistry, Overload, param_accepts
+from engine.rules_dsl.functions import (
+    SPECIAL_FORMS,
+    FunctionRegistry,
+    LiteralChoice,
+    Overload,
+    param_accepts,
+)
 from engine.rules_dsl.nodes import (
     ARITHMETIC_OPS,
     Binary,
@@ -485,11 +491,37 @@ class _Checker:
         if resolution is None:
             self.bad_call(node, overloads, arg_types)
             return ERROR, True
+        for choice in resolution.overload.literal_choices:
+            self.check_literal_choice(node, choice)
         const = self.constant_call(node, resolution.overload)
         if const is not None:
             return resolution.returns, False
         self.notes.calls[id(node)] = ("function", resolution.overload)
         return resolution.returns, resolution.overload.nullable
+
+    def check_literal_choice(self, node: Call, choice: LiteralChoice) -> None:
+        """A name argument (a calendar, say) must be a string literal among the choices."""
+        arg = node.args[choice.index]
+        if not (isinstance(arg, Literal) and arg.kind == "string"):
+            self.error(
+                codes.LITERAL_REQUIRED,
+                f"the {choice.what} of {node.name}() must be a string literal such as "
+                f'"{min(choice.choices, default="name")}", so it can be checked before the '
+                "rule runs",
+                arg.line,
+                arg.col,
+            )
+            return
+        name = str(arg.value)
+        if name not in choice.choices:
+            known = ", ".join(sorted(choice.choices)) or "none"
+            self.error(
+                codes.UNKNOWN_CHOICE,
+                f"unknown {choice.what} '{name}'{did_you_mean(name, choice.choices)}; "
+                f"known: {known}",
+                arg.line,
+                arg.col,
+            )
 
     def constant_call(self, node: Call, overload: Overload) -> object | None:
         """Fold date("...")/datetime("...") of a literal; a bad literal is an error here."""

@@ -25,6 +25,8 @@ __all__ = [
     "BAD_PLUGIN",
     "BAD_BINDING",
     "BAD_VECTORS",
+    "LITERAL_REQUIRED",
+    "UNKNOWN_CHOICE",
     "ALL_CODES",
     "caret_context",
     "error_at",
@@ -46,6 +48,8 @@ BAD_FUNCTION = "dsl_bad_function"
 BAD_PLUGIN = "dsl_bad_plugin"
 BAD_BINDING = "dsl_bad_binding"
 BAD_VECTORS = "dsl_bad_vectors"
+LITERAL_REQUIRED = "dsl_literal_required"
+UNKNOWN_CHOICE = "dsl_unknown_choice"
 
 ALL_CODES = frozenset(
     {
@@ -65,6 +69,8 @@ ALL_CODES = frozenset(
         BAD_PLUGIN,
         BAD_BINDING,
         BAD_VECTORS,
+        LITERAL_REQUIRED,
+        UNKNOWN_CHOICE,
     }
 )
 

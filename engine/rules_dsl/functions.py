@@ -20,6 +20,7 @@ from engine.rules_dsl.types import (
     ANY,
     ERROR,
     NULL,
+    STRING,
     DslType,
     ListType,
     TypeParam,
@@ -29,6 +30,7 @@ from engine.rules_dsl.types import (
 
 __all__ = [
     "Overload",
+    "LiteralChoice",
     "FunctionRegistry",
     "Resolution",
     "SPECIAL_FORMS",
@@ -48,6 +50,17 @@ _NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
 
 
 @dataclass(frozen=True)
+class LiteralChoice:
+    """Argument ``index`` of a call must be a string literal naming one of ``choices`` (a
+    calendar, say), so a wrong name is an error at compile time with a did-you-mean. ``what``
+    names the kind of thing in messages."""
+
+    index: int
+    what: str
+    choices: frozenset[str]
+
+
+@dataclass(frozen=True)
 class Overload:
     """One signature of a function.
 
@@ -63,6 +76,7 @@ class Overload:
     needs_context: bool = False
     nullable: bool = True
     doc: str = ""
+    literal_choices: tuple[LiteralChoice, ...] = ()
 
     def signature(self) -> str:
         return f"{self.name}({', '.join(str(p) for p in self.params)}) -> {self.returns}"
@@ -128,9 +142,12 @@ class FunctionRegistry:
         nullable: bool = True,
         doc: str = "",
         replace: bool = False,
+        literal_choices: Sequence[LiteralChoice] = (),
     ) -> Overload:
         """Add an overload of ``name``; registering the same parameter types twice is an error
-        unless ``replace``. Raises ``DslError`` (``dsl_bad_function``) on a bad definition."""
+        unless ``replace``. ``literal_choices`` make arguments string literals checked against
+        a set of names at compile time. Raises ``DslError`` (``dsl_bad_function``) on a bad
+        definition."""
         if self._frozen:
             raise DslError(
                 "this function registry is frozen; use .extended() or .copy() to add functions",
@@ -145,9 +162,13 @@ class FunctionRegistry:
             problem = "impl is not callable"
         elif not all(isinstance(p, DslType) for p in (*params, returns)):
             problem = "params and returns must be DslType values"
+        elif not all(0 <= c.index < len(params) and params[c.index] == STRING
+                     for c in literal_choices):
+            problem = "a literal choice must name a string parameter"
         if problem:
             raise DslError(f"cannot register function {name!r}: {problem}", code=codes.BAD_FUNCTION)
-        overload = Overload(name, tuple(params), returns, impl, needs_context, nullable, doc)
+        overload = Overload(name, tuple(params), returns, impl, needs_context, nullable, doc,
+                            tuple(literal_choices))
         existing = self._functions.setdefault(name, [])
         for i, other in enumerate(existing):
             if other.params == overload.params:

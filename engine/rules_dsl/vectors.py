@@ -38,6 +38,7 @@ from engine.rules_dsl.bindings import coerce_bindings, coerce_value
 from engine.rules_dsl.builtin_functions import parse_datetime
 from engine.rules_dsl.compiler import compile_expression
 from engine.rules_dsl.environment import DEFAULT_USER_TYPE, TypeEnv
+from engine.rules_dsl.functions import FunctionRegistry
 from engine.rules_dsl.runtime import EvalContext
 from engine.rules_dsl.types import BOOLEAN, RecordType, type_from_spec
 
@@ -222,11 +223,13 @@ def _same(actual: Any, expected: Any) -> bool:
     return bool(actual == expected) and (expected is None) == (actual is None)
 
 
-def run_case(case: VectorCase) -> CaseResult:
-    """Compile and evaluate one case and compare with what it expects."""
+def run_case(case: VectorCase, functions: FunctionRegistry | None = None) -> CaseResult:
+    """Compile and evaluate one case and compare with what it expects. ``functions`` lets a
+    host's vectors use the functions it registers (default: the built-ins)."""
     expected_type = BOOLEAN if case.condition else None
     try:
-        compiled = compile_expression(case.expr, case.env, expected=expected_type)
+        compiled = compile_expression(case.expr, case.env, expected=expected_type,
+                                      functions=functions)
         if case.type is not None and str(compiled.type) != case.type:
             return CaseResult(case, False, f"type {compiled.type}, expected {case.type}")
         if case.error is not None:

@@ -6,18 +6,32 @@ Everything else receives what it needs from here; nothing reaches for globals.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+import secrets
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from argon2 import PasswordHasher
 from sqlalchemy import Engine
 
 from engine.objects.storage import DEFAULT_SQLITE_URL, create_database_engine, ensure_schema
 from engine.packs import load_registry
 from engine.packs.registry import Registry
+from engine.runtime.access import AccessControl
 from engine.runtime.audit import AuditTrail
+from engine.runtime.authentication import Authentication, build_authentication
+from engine.runtime.automations import AutomationRunner
 from engine.runtime.clock import Clock, SystemClock
+from engine.runtime.effects import (
+    Mailer,
+    UrllibWebhookSender,
+    WebhookSender,
+    default_mailer,
+    effect_job_handlers,
+)
+from engine.runtime.outbox import JobHandler, Outbox
 from engine.runtime.records import RecordService
+from engine.workflows.action_registry import ActionRegistry, load_entry_point_actions
 from engine.runtime.transitions import TransitionService
 
 __all__ = ["Runtime", "build_runtime", "build_engine", "database_url_from_env", "DATABASE_URL_ENV"]
@@ -34,6 +48,18 @@ class Runtime:
     clock: Clock
     records: RecordService
     transitions: TransitionService
+    #: Writes job rows inside commands; workers (engine.jobs) run them.
+    outbox: Outbox
+    #: Job kind -> the handler that runs it (built-in effects plus what callers add).
+    job_handlers: Mapping[str, JobHandler]
+    #: The audit trail commands write to (workers write their jobs' audit rows there too).
+    audit: AuditTrail
+    #: Runs automations on changes, timers, schedules and engine events.
+    automations: AutomationRunner
+    #: Users, teams, tokens, sessions and logins.
+    auth: Authentication
+    #: The record and transition commands as each principal may use them.
+    access: AccessControl
 
     def close(self) -> None:
         """Release the database connections."""
@@ -46,11 +72,58 @@ def build_runtime(
     clock: Clock | None = None,
     *,
     audit: AuditTrail | None = None,
+    job_handlers: Mapping[str, JobHandler] | None = None,
+    mailer: Mailer | None = None,
+    mail_sender: str | None = None,
+    webhook_sender: WebhookSender | None = None,
+    environ: Mapping[str, str] | None = None,
+    secret_key: bytes | None = None,
+    password_hasher: PasswordHasher | None = None,
+    actions: ActionRegistry | None = None,
 ) -> Runtime:
-    """A :class:`Runtime` over an already open database whose schema is up to date."""
+    """A :class:`Runtime` over an already open database whose schema is up to date.
+
+    ``secret_key`` signs session CSRF tokens; without one a random key is made (sessions then
+    end with the process: ``flowdesk serve`` insists on a configured key outside demo mode).
+
+    ``job_handlers`` are merged over the built-in effect kinds (``email``, ``webhook``). The
+    mailer defaults to the SMTP server ``FLOWDESK_SMTP_*`` in ``environ`` names (``os.environ``
+    unless given); webhook secrets are read from ``environ`` too."""
     clock = clock or SystemClock()
+    audit = audit or AuditTrail()
+    environ = os.environ if environ is None else environ
     records = RecordService(registry, database, clock, audit=audit)
-    return Runtime(registry, database, clock, records, TransitionService(records))
+    outbox = Outbox()
+    if mailer is None:
+        mailer, default_sender = default_mailer(environ)
+        mail_sender = mail_sender or default_sender
+    handlers = effect_job_handlers(
+        mailer,
+        mail_sender or "flowdesk@localhost",
+        webhook_sender or UrllibWebhookSender(),
+        environ,
+    )
+    transitions = TransitionService(records)
+    automations = AutomationRunner(registry, records, transitions, outbox,
+                                   actions=load_entry_point_actions(actions or ActionRegistry()))
+    records.on_changes(automations.settle, automations.watched)
+    handlers.update(automations.job_handlers())
+    handlers.update(job_handlers or {})
+    auth = build_authentication(registry, database, clock, audit,
+                                secret_key or secrets.token_bytes(32), hasher=password_hasher)
+    return Runtime(
+        registry,
+        database,
+        clock,
+        records,
+        transitions,
+        outbox=outbox,
+        job_handlers=handlers,
+        audit=audit,
+        auth=auth,
+        access=AccessControl(registry, records, transitions),
+        automations=automations,
+    )
 
 
 def database_url_from_env(default: str = DEFAULT_SQLITE_URL) -> str:
@@ -63,6 +136,9 @@ def build_engine(
     *,
     clock: Clock | None = None,
     migrate: bool = True,
+    job_handlers: Mapping[str, JobHandler] | None = None,
+    environ: Mapping[str, str] | None = None,
+    secret_key: bytes | None = None,
 ) -> Runtime:
     """Load and check the packs, open the database, bring its schema up to date (non-lossy
     changes only: a pending lossy change raises ``MigrationDataLoss``) and build the runtime.
@@ -73,7 +149,13 @@ def build_engine(
     try:
         if migrate:
             ensure_schema(database, registry.objects, registry.packs, now=clock.now())
-        return build_runtime(registry, database, clock)
+        runtime = build_runtime(
+            registry, database, clock, job_handlers=job_handlers, environ=environ,
+            secret_key=secret_key,
+        )
+        if migrate:
+            runtime.automations.start_schedules()
+        return runtime
     except BaseException:
         database.dispose()
         raise

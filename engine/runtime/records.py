@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy import ColumnElement, Connection, Engine, Table, select, update
 from sqlalchemy.exc import IntegrityError
 
 from engine.errors import BadRequest, Conflict, FieldIssue, NotFound, ValidationFailed
@@ -94,6 +94,25 @@ class RecordService:
         self._objects = compile_objects(registry.objects, tables)
         #: object name -> the workflow that owns one of its fields
         self._workflows = {w.object: w for w in registry.workflows.values()}
+        #: Runs the automations a command's changes trigger, before it commits; objects no
+        #: automation watches emit no events. Wired by the engine factory.
+        self._settle: Callable[[UnitOfWork], None] | None = None
+        self._watched: frozenset[str] = frozenset()
+
+    def on_changes(self, settle: Callable[[UnitOfWork], None], watched: frozenset[str]) -> None:
+        """Have ``settle`` handle the changes to ``watched`` objects before each command
+        commits (the automation runner)."""
+        self._settle, self._watched = settle, watched
+
+    def watches(self, object_name: str) -> bool:
+        return object_name in self._watched
+
+    def settle(self, uow: UnitOfWork) -> bool:
+        """Let automations handle the command's changes; whether there were any."""
+        if not uow.events or self._settle is None:
+            return False
+        self._settle(uow)
+        return True
 
     # -- lookups -----------------------------------------------------------------------------
 
@@ -103,6 +122,19 @@ class RecordService:
             self.registry.object(object_name)  # raises NotFound with a suggestion
             raise NotFound(f"unknown object '{object_name}'", code="unknown_object")
         return compiled
+
+    @property
+    def database(self) -> Engine:
+        """The database the records live in."""
+        return self._engine
+
+    @property
+    def clock(self) -> Clock:
+        return self._clock
+
+    def table(self, object_name: str) -> Table:
+        """The SQL table of ``object_name`` (to build conditions over it, as access does)."""
+        return self._compiled(object_name).table
 
     def _load(self, conn: Connection, c: CompiledObject, record_id: int) -> dict[str, Any]:
         row = conn.execute(c.select_by_id, {"id": record_id}).mappings().first()
@@ -170,33 +202,48 @@ class RecordService:
                 raise status_field_managed(machine)
             payload = {k: v for k, v in payload.items() if k != machine.field}
         values = c.validator.validate_create(payload)
-        if machine is not None:
-            values[machine.field] = machine.initial
         with self._command(actor) as uow:
-            self._check_references(uow.conn, c, values)
-            row: dict[str, Any] = dict.fromkeys(c.obj.fields)
-            row.update(c.engine_defaults)
-            row.update(values)
-            row.update(created_at=uow.now, updated_at=uow.now, created_by=actor, version=1)
-            if not c.rules.empty:
-                c.rules.apply(row, creating=True, now=uow.now, load=self._loader(uow.conn))
-            del row["id"]
-            try:
-                result = uow.conn.execute(c.insert, row)
-            except IntegrityError as exc:
-                raise integrity_error_to_flowdesk(
-                    exc, c.constraints, object_name=c.name, writing_fields=tuple(values)
-                ) from None
-            key = result.inserted_primary_key
-            assert key is not None  # a single-row INSERT always reports its key
-            record_id = int(key[0])
-            row["id"] = record_id
-            record = record_to_json(c.obj, row)
-            # One row holds every initial value (as a delete's row holds the deleted record):
-            # a row per field would make creating the costliest command for no gain.
-            initial = {name: record[name] for name in c.audited_fields
-                       if record[name] is not None}
-            uow.log(c.name, record_id, "create", new=initial)
+            record = self.create_in(uow, c.name, values)
+            if self.settle(uow):
+                record = record_to_json(c.obj, self._load(uow.conn, c, record["id"]))
+        return record
+
+    def create_in(self, uow: UnitOfWork, object_name: str, values: Mapping[str, Any],
+                  note: str | None = None) -> dict[str, Any]:
+        """Store a new record from already validated ``values`` inside ``uow``'s transaction
+        (defaults, the workflow's initial state, computed fields and rules apply); returns it
+        as JSON. Automations use it to create related records."""
+        c = self._compiled(object_name)
+        machine = self._workflows.get(c.name)
+        self._check_references(uow.conn, c, values)
+        row: dict[str, Any] = dict.fromkeys(c.obj.fields)
+        row.update(c.engine_defaults)
+        row.update(values)
+        if machine is not None:
+            row[machine.field] = machine.initial
+        row.update(created_at=uow.now, updated_at=uow.now, created_by=uow.actor, version=1)
+        if not c.rules.empty:
+            c.rules.apply(row, creating=True, now=uow.now, load=self._loader(uow.conn))
+        del row["id"]
+        try:
+            result = uow.conn.execute(c.insert, row)
+        except IntegrityError as exc:
+            raise integrity_error_to_flowdesk(
+                exc, c.constraints, object_name=c.name, writing_fields=tuple(values)
+            ) from None
+        key = result.inserted_primary_key
+        assert key is not None  # a single-row INSERT always reports its key
+        record_id = int(key[0])
+        row["id"] = record_id
+        record = record_to_json(c.obj, row)
+        # One row holds every initial value (as a delete's row holds the deleted record):
+        # a row per field would make creating the costliest command for no gain.
+        initial = {name: record[name] for name in c.audited_fields
+                   if record[name] is not None}
+        uow.log(c.name, record_id, "create", new=initial, note=note)
+        if c.name in self._watched:
+            uow.emit("created", c.name, record_id, None, row,
+                     frozenset(k for k, v in row.items() if v is not None))
         return record
 
     def get(self, object_name: str, record_id: int) -> dict[str, Any]:
@@ -225,19 +272,35 @@ class RecordService:
             raise status_field_managed(machine)
         changes = c.validator.validate_update(patch)
         with self._command(actor) as uow:
-            old = self._load(uow.conn, c, record_id)
-            if old["version"] != expected_version:
-                raise self._stale(c, record_id, expected_version, old["version"])
-            new = {**old, **changes}
-            if not c.rules.empty:
-                c.rules.apply(new, creating=False, now=uow.now, load=self._loader(uow.conn))
-            old_json = record_to_json(c.obj, old)
-            new_json = record_to_json(c.obj, new)
-            changed = [name for name in new if old_json[name] != new_json[name]]
-            if not changed:
-                return old_json
-            self._write_version(uow, c, record_id, old_json, new_json, new, changed,
-                                expected_version=expected_version, action="update")
+            new_json = self.update_in(uow, c.name, record_id, changes,
+                                      expected_version=expected_version)
+            if self.settle(uow):
+                new_json = record_to_json(c.obj, self._load(uow.conn, c, record_id))
+        return new_json
+
+    def update_in(self, uow: UnitOfWork, object_name: str, record_id: int,
+                  changes: Mapping[str, Any], *, expected_version: int | None = None,
+                  action: str = "update", note: str | None = None) -> dict[str, Any]:
+        """Change fields of a record inside ``uow``'s transaction (``changes`` are validated
+        values; read-only fields included, so automations may set them); returns it as JSON.
+        ``expected_version`` ``None`` takes the record as it is now."""
+        c = self._compiled(object_name)
+        old = self._load(uow.conn, c, record_id)
+        if expected_version is not None and old["version"] != expected_version:
+            raise self._stale(c, record_id, expected_version, old["version"])
+        new = {**old, **changes}
+        if not c.rules.empty:
+            c.rules.apply(new, creating=False, now=uow.now, load=self._loader(uow.conn))
+        old_json = record_to_json(c.obj, old)
+        new_json = record_to_json(c.obj, new)
+        changed = [name for name in new if old_json[name] != new_json[name]]
+        if not changed:
+            return old_json
+        self._write_version(uow, c, record_id, old_json, new_json, new, changed,
+                            expected_version=old["version"], action=action, note=note)
+        if c.name in self._watched:
+            new.update(updated_at=uow.now, version=old["version"] + 1)
+            uow.emit("updated", c.name, record_id, old, new, frozenset(changed))
         return new_json
 
     def _write_version(
@@ -314,15 +377,21 @@ class RecordService:
         *,
         limit: int = DEFAULT_LIMIT,
         offset: int = 0,
+        scope: ColumnElement[bool] | None = None,
     ) -> RecordPage:
         """The records matching every filter, sorted (then by id), one page of them, with the
-        number matching in all."""
+        number matching in all. ``scope`` is a further SQL condition (the records the acting
+        user may see, from :mod:`engine.runtime.access`); the total counts within it."""
         c = self._compiled(object_name)
         query = ListQuery(tuple(filters), tuple(sort), limit, offset)
         check_list_query(c.obj, query, max_limit=self._max_limit)
+        count, page = (count_select(c.table, c.obj, query, self._dialect),
+                       page_select(c.table, c.obj, query, self._dialect))
+        if scope is not None:
+            count, page = count.where(scope), page.where(scope)
         with self._engine.connect() as conn:
-            total = conn.execute(count_select(c.table, c.obj, query, self._dialect)).scalar_one()
-            rows = conn.execute(page_select(c.table, c.obj, query, self._dialect)).mappings()
+            total = conn.execute(count).scalar_one()
+            rows = conn.execute(page).mappings()
             items = [record_to_json(c.obj, cast(Mapping[str, Any], row)) for row in rows]
         return RecordPage(items, int(total), limit, offset)
 

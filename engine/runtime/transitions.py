@@ -21,6 +21,7 @@ from engine.objects.values import record_to_json
 from engine.rules_dsl import EvalContext
 from engine.runtime.compiled_object import CompiledObject
 from engine.runtime.records import RecordService, status_field_managed
+from engine.runtime.unit_of_work import UnitOfWork
 from engine.workflows.state_machine import StateMachine, Transition
 
 __all__ = ["TransitionService", "AvailableTransitions"]
@@ -57,8 +58,10 @@ def _empty(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip()) or value == []
 
 
-def _user(actor: str) -> dict[str, Any]:
-    # Until users and roles exist, the acting user is known by name only.
+def _user(actor: str, user: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    # Callers without an authenticated user (scripts, tests) act by name only.
+    if user is not None:
+        return user
     return {"id": actor, "name": actor, "email": None, "roles": [], "teams": []}
 
 
@@ -88,7 +91,8 @@ class TransitionService:
             raise NotFound(f"object '{obj.name}' has no workflow", code="no_workflow")
         return machine
 
-    def available(self, object_name: str, record_id: int, actor: str) -> AvailableTransitions:
+    def available(self, object_name: str, record_id: int, actor: str,
+                  user: Mapping[str, Any] | None = None) -> AvailableTransitions:
         """The transitions the record may take now (``from`` matches and the guard holds), and
         the ones its guard blocks."""
         machine = self.machine(object_name)
@@ -96,7 +100,7 @@ class TransitionService:
         with self._records._engine.connect() as conn:
             row = self._records._load(conn, c, record_id)
             ctx = EvalContext(now=self._records._clock.now(),
-                              load=self._records._loader(conn), user=_user(actor))
+                              load=self._records._loader(conn), user=_user(actor, user))
             allowed: list[Transition] = []
             blocked: list[tuple[Transition, str]] = []
             for t in machine.transitions_from(row[machine.field]):
@@ -117,6 +121,7 @@ class TransitionService:
         values: Mapping[str, Any] | None = None,
         expected_version: int,
         actor: str,
+        user: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
         """Take transition ``name`` if the record is still at ``expected_version``; returns the
         record as JSON. ``values`` are fields to change with it (validated like a PATCH).
@@ -138,46 +143,71 @@ class TransitionService:
         changes = validator.validate_update(given)
         records = self._records
         with records._command(actor) as uow:
-            old = records._load(uow.conn, c, record_id)
-            if old["version"] != expected_version:
-                raise records._stale(c, record_id, expected_version, old["version"])
-            state = old[machine.field]
-            if not t.leaves(state, machine.states):
-                sources = ", ".join(machine.sources_of(t)) or "no state"
-                available = ", ".join(x.name for x in machine.transitions_from(state))
-                raise Conflict(
-                    f"{c.name} {record_id} is '{state}': transition '{t.name}' goes from "
-                    f"{sources} only (available now: {available or 'none'})",
-                    code="transition_not_allowed")
-            new = {**old, **changes}
-            missing = [f for f in t.require if _empty(new[f])]
-            if missing:
-                raise ValidationFailed([
-                    FieldIssue((f,), f"required by transition '{t.name}'", "required")
-                    for f in missing
-                ])
-            ctx = EvalContext(now=uow.now, load=records._loader(uow.conn), user=_user(actor))
-            if t.guard is not None:
-                failing = t.guard.failing_part(new, ctx)
-                if failing is not None:
-                    detail = "" if failing == t.guard.source else f": '{failing}' is false"
-                    raise Conflict(
-                        f"transition '{t.name}' of {c.name} {record_id} is blocked by its "
-                        f"guard '{t.guard.source}'{detail}", code="guard_failed")
-            for action in machine.states[state].on_exit:
-                action.run(new, ctx)
-            new[machine.field] = t.to
-            for action in t.actions:
-                action.run(new, ctx)
-            for action in machine.states[t.to].on_enter:
-                action.run(new, ctx)
-            if not c.rules.empty:
-                c.rules.apply(new, creating=False, now=uow.now, load=records._loader(uow.conn))
-            return self._write(uow, c, record_id, old, new, expected_version,
-                               note=f"transition '{t.name}': {state} -> {t.to}")
+            new_json = self.take_in(uow, c.name, record_id, t.name, changes,
+                                    expected_version=expected_version, user=_user(actor, user))
+            if records.settle(uow):
+                new_json = record_to_json(c.obj, records._load(uow.conn, c, record_id))
+        return new_json
 
-    def _write(self, uow: Any, c: CompiledObject, record_id: int, old: dict[str, Any],
-               new: dict[str, Any], expected_version: int, note: str) -> dict[str, Any]:
+    def take_in(self, uow: UnitOfWork, object_name: str, record_id: int, name: str,
+                changes: Mapping[str, Any], *, expected_version: int | None = None,
+                user: Mapping[str, Any] | None = None, note: str | None = None
+                ) -> dict[str, Any]:
+        """Take transition ``name`` inside ``uow``'s transaction, with validated ``changes``;
+        ``expected_version`` ``None`` takes the record as it is now (automations do). Raises
+        like :meth:`transition`; returns the record as JSON."""
+        machine = self.machine(object_name)
+        t = machine.transitions[name]
+        c = self._records._compiled(object_name)
+        records = self._records
+        old = records._load(uow.conn, c, record_id)
+        if expected_version is not None and old["version"] != expected_version:
+            raise records._stale(c, record_id, expected_version, old["version"])
+        state = old[machine.field]
+        if not t.leaves(state, machine.states):
+            sources = ", ".join(machine.sources_of(t)) or "no state"
+            available = ", ".join(x.name for x in machine.transitions_from(state))
+            raise Conflict(
+                f"{c.name} {record_id} is '{state}': transition '{t.name}' goes from "
+                f"{sources} only (available now: {available or 'none'})",
+                code="transition_not_allowed")
+        new = {**old, **changes}
+        missing = [f for f in t.require if _empty(new[f])]
+        if missing:
+            raise ValidationFailed([
+                FieldIssue((f,), f"required by transition '{t.name}'", "required")
+                for f in missing
+            ])
+        ctx = EvalContext(now=uow.now, load=records._loader(uow.conn),
+                          user=_user(uow.actor, user))
+        if t.guard is not None:
+            failing = t.guard.failing_part(new, ctx)
+            if failing is not None:
+                detail = "" if failing == t.guard.source else f": '{failing}' is false"
+                raise Conflict(
+                    f"transition '{t.name}' of {c.name} {record_id} is blocked by its "
+                    f"guard '{t.guard.source}'{detail}", code="guard_failed")
+        for action in machine.states[state].on_exit:
+            action.run(new, ctx)
+        new[machine.field] = t.to
+        for action in t.actions:
+            action.run(new, ctx)
+        for action in machine.states[t.to].on_enter:
+            action.run(new, ctx)
+        if not c.rules.empty:
+            c.rules.apply(new, creating=False, now=uow.now, load=records._loader(uow.conn))
+        what = f"transition '{t.name}': {state} -> {t.to}"
+        new_json, changed = self._write(uow, c, record_id, old, new, old["version"],
+                                        note=f"{what} ({note})" if note else what)
+        if records.watches(c.name):
+            new.update(updated_at=uow.now, version=old["version"] + 1)
+            uow.emit("transitioned", c.name, record_id, old, new, frozenset(changed),
+                     transition=t.name, from_state=state, to_state=t.to)
+        return new_json
+
+    def _write(self, uow: UnitOfWork, c: CompiledObject, record_id: int, old: dict[str, Any],
+               new: dict[str, Any], expected_version: int, note: str
+               ) -> tuple[dict[str, Any], list[str]]:
         old_json = record_to_json(c.obj, old)
         new_json = record_to_json(c.obj, new)
         changed = [name for name in new if old_json[name] != new_json[name]]
@@ -188,7 +218,7 @@ class TransitionService:
                                      note=note)
         if not changed:
             uow.log(c.name, record_id, "transition", note=note)
-        return new_json
+        return new_json, changed
 
 
 def _writable(obj: ObjectType, names: list[str]) -> ObjectType:

@@ -13,6 +13,7 @@ from sqlalchemy import Connection, Engine
 
 from engine.runtime.audit import AuditEntry, AuditTrail
 from engine.runtime.clock import Clock
+from engine.runtime.events import RecordEvent
 
 __all__ = ["UnitOfWork", "unit_of_work"]
 
@@ -28,6 +29,11 @@ class UnitOfWork:
     now: datetime
     change_id: str
     entries: list[AuditEntry] = field(default_factory=list)
+    #: Changes automations have not looked at yet.
+    events: list[RecordEvent] = field(default_factory=list)
+    #: While an automation runs: its cascade depth and name, stamped on the events it causes.
+    depth: int = 0
+    cause: str | None = None
 
     def log(
         self,
@@ -40,6 +46,12 @@ class UnitOfWork:
         note: str | None = None,
     ) -> None:
         self.entries.append(AuditEntry(object_name, record_id, action, field, old, new, note))
+
+    def emit(self, kind: str, object_name: str, record_id: int, old: dict[str, Any] | None,
+             new: dict[str, Any], changed: frozenset[str], **transition: str | None) -> None:
+        """Record a change for the automations, stamped with the running cascade depth."""
+        self.events.append(RecordEvent(kind, object_name, record_id, old, dict(new), changed,
+                                       depth=self.depth, cause=self.cause, **transition))
 
 
 @contextmanager

@@ -6,6 +6,8 @@ from __future__ import annotations
 from sqlalchemy import JSON, Boolean, Column, Index, Integer, MetaData, String, Table, Text
 
 from engine.objects.storage.columns import IdInteger, UtcDateTime
+from engine.objects.storage.identity_tables import add_identity_tables
+from engine.objects.storage.job_table import add_job_table
 
 __all__ = ["add_system_tables", "AUDIT", "MIGRATIONS"]
 
@@ -41,3 +43,5 @@ def add_system_tables(metadata: MetaData) -> None:
         Column("changes", JSON, nullable=False),  # [Change.as_dict()]
         Column("allow_data_loss", Boolean, nullable=False),
     )
+    add_identity_tables(metadata)
+    add_job_table(metadata)

@@ -1,0 +1,97 @@
+"""``/api/admin``: users, their roles and teams, and the auth events (admins only: the
+protection in :mod:`engine.api.auth` requires role and scope ``admin`` here)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from engine.api.auth import current_principal
+from engine.api.errors import ERROR_RESPONSES
+from engine.runtime.factory import Runtime
+from engine.runtime.principal import Principal
+
+__all__ = ["admin_router"]
+
+Me = Annotated[Principal, Depends(current_principal)]
+
+
+class UserCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=128)
+    roles: list[str] = Field(min_length=1, max_length=20)
+    password: str | None = Field(default=None, max_length=1024)
+    email: str | None = Field(default=None, max_length=320)
+    display_name: str | None = Field(default=None, max_length=200)
+    teams: list[str] = Field(default_factory=list, max_length=100)
+    attributes: dict[str, Any] = Field(default_factory=dict)
+
+
+class UserChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    roles: list[str] | None = Field(default=None, min_length=1, max_length=20)
+    password: str | None = Field(default=None, max_length=1024)
+    email: str | None = Field(default=None, max_length=320)
+    display_name: str | None = Field(default=None, max_length=200)
+    teams: list[str] | None = Field(default=None, max_length=100)
+    attributes: dict[str, Any] | None = None
+    active: bool | None = None
+
+
+class TeamCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=64)
+    label: str | None = Field(default=None, max_length=200)
+
+
+def admin_router(runtime: Runtime) -> APIRouter:
+    users = runtime.auth.users
+    router = APIRouter(prefix="/api/admin", tags=["admin"], responses=ERROR_RESPONSES)
+
+    @router.get("/users", summary="List users")
+    def list_users() -> dict[str, Any]:
+        return {"items": [u.as_json() for u in users.list()]}
+
+    @router.post("/users", status_code=201, summary="Create a user")
+    def create_user(body: UserCreate, me: Me) -> dict[str, Any]:
+        return users.create(body.name, roles=body.roles, actor=me.name, password=body.password,
+                            email=body.email, display_name=body.display_name,
+                            teams=body.teams, attributes=body.attributes).as_json()
+
+    @router.get("/users/{user_id}", summary="Get a user")
+    def get_user(user_id: int) -> dict[str, Any]:
+        return users.get(user_id).as_json()
+
+    @router.patch("/users/{user_id}",
+                  summary="Change a user's roles, teams, attributes, password or activity")
+    def change_user(user_id: int, body: UserChange, me: Me) -> dict[str, Any]:
+        return users.update(user_id, actor=me.name, roles=body.roles, teams=body.teams,
+                            attributes=body.attributes, active=body.active,
+                            password=body.password, email=body.email,
+                            display_name=body.display_name).as_json()
+
+    @router.get("/teams", summary="List teams")
+    def list_teams() -> dict[str, Any]:
+        return {"items": [t.as_json() for t in users.teams()]}
+
+    @router.post("/teams", status_code=201, summary="Create a team")
+    def create_team(body: TeamCreate) -> dict[str, Any]:
+        return users.create_team(body.name, body.label).as_json()
+
+    @router.get("/auth-events", summary="Recent logins, failed logins, token and role changes")
+    def auth_events(limit: Annotated[int, Query(ge=1, le=500)] = 100) -> dict[str, Any]:
+        with runtime.database.connect() as conn:
+            return {"items": [e.as_json() for e in users.events.recent(conn, limit)]}
+
+    @router.get("/roles", summary="The roles users may hold")
+    def roles() -> dict[str, Any]:
+        access = runtime.registry.access
+        return {"items": [{"name": "admin", "label": {"en": "Administrator"}}] + [
+            {"name": r.name, "label": r.label.as_dict()} for r in access.roles.values()]}
+
+    return router

@@ -1,0 +1,104 @@
+"""Text templates for replies, comments and emails: Jinja2 in its sandboxed environment.
+
+A template is compiled once, at pack load; the names it reads are checked then (an unknown
+root name or an unknown field of ``record``/``old`` is a load error with did-you-mean). At run
+time it only renders. The sandbox refuses attribute access to Python internals, so a pack
+author can never reach the engine through a template.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from dataclasses import field as _field
+from typing import Any
+
+from jinja2 import StrictUndefined, TemplateSyntaxError, meta, nodes
+from jinja2.sandbox import SandboxedEnvironment
+
+from engine.errors import did_you_mean
+
+__all__ = ["TextTemplate", "TemplateProblem", "compile_template", "template_environment",
+           "RECORD_ROOTS"]
+
+#: Root names whose attributes are fields of the automation's object.
+RECORD_ROOTS = ("record", "old")
+#: Longest rendered text; a template that renders more is cut (and says so).
+MAX_RENDERED_CHARS = 100_000
+
+
+def _finalize(value: Any) -> Any:
+    # A null field renders as nothing, not as "None".
+    return "" if value is None else value
+
+
+def template_environment() -> SandboxedEnvironment:
+    """The one sandboxed environment templates are compiled in (autoescape off: the output
+    is plain text; HTML mail bodies escape explicitly with ``|e``)."""
+    return SandboxedEnvironment(
+        undefined=StrictUndefined, finalize=_finalize, autoescape=False,
+        keep_trailing_newline=True,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateProblem:
+    """A mistake in a template: a message and the 1-based line within the template text."""
+
+    message: str
+    line: int
+    code: str
+
+
+@dataclass(frozen=True, slots=True)
+class TextTemplate:
+    source: str
+    _template: Any = _field(repr=False, compare=False)
+
+    def render(self, context: Mapping[str, Any]) -> str:
+        text = str(self._template.render(context))
+        if len(text) > MAX_RENDERED_CHARS:
+            return text[:MAX_RENDERED_CHARS] + "\n[cut: the template rendered too much text]"
+        return text
+
+
+def _getattrs(tree: nodes.Template) -> Iterable[tuple[str, str, int]]:
+    """``(root, attribute, line)`` for every ``root.attribute`` / ``root["attribute"]``."""
+    for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
+        target = node.node
+        if not isinstance(target, nodes.Name):
+            continue
+        if isinstance(node, nodes.Getattr):
+            yield target.name, node.attr, node.lineno
+        elif isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str):
+            yield target.name, node.arg.value, node.lineno
+
+
+def compile_template(
+    env: SandboxedEnvironment,
+    text: str,
+    roots: Iterable[str],
+    fields: Mapping[str, object],
+) -> tuple[TextTemplate | None, list[TemplateProblem]]:
+    """Compile ``text``; it may read the names in ``roots`` (and its own ``set``/loop names),
+    and only ``fields`` of ``record``/``old``."""
+    allowed = set(roots)
+    try:
+        tree = env.parse(text)
+    except TemplateSyntaxError as exc:
+        return None, [TemplateProblem(f"template syntax error: {exc.message}", exc.lineno or 1,
+                                      "template_syntax")]
+    problems: list[TemplateProblem] = []
+    for name in sorted(meta.find_undeclared_variables(tree) - allowed):
+        line = next((n.lineno for n in tree.find_all(nodes.Name) if n.name == name), 1)
+        problems.append(TemplateProblem(
+            f"template reads unknown name '{name}'{did_you_mean(name, allowed)}; "
+            f"it may read {', '.join(sorted(allowed))}", line, "template_unknown_name"))
+    for root, attr, line in _getattrs(tree):
+        if root in RECORD_ROOTS and root in allowed and attr not in fields:
+            problems.append(TemplateProblem(
+                f"template reads unknown field '{root}.{attr}'{did_you_mean(attr, fields)}",
+                line, "template_unknown_field"))
+    if problems:
+        return None, problems
+    return TextTemplate(text, env.from_string(tree)), []
