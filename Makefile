@@ -31,6 +31,7 @@ bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python bench/records.py
 	$(BIN)/python bench/dsl.py
+	$(BIN)/python bench/sla_routing.py
 
 clean:
 	rm -rf $(VENV) flowdesk.db flowdesk.db-wal flowdesk.db-shm .pytest_cache

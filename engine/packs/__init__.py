@@ -13,6 +13,8 @@ from engine.packs.compile_calendars import compile_calendars
 from engine.packs.compile_forms import compile_forms
 from engine.packs.compile_objects import compile_objects, text_of
 from engine.packs.compile_roles import compile_roles
+from engine.packs.compile_routing import compile_routing
+from engine.packs.compile_sla import compile_sla
 from engine.packs.compile_workflows import compile_workflows
 from engine.packs.loader import LoadedPack, load_packs
 from engine.packs.registry import PackInfo, Registry
@@ -50,6 +52,11 @@ def compile_registry(packs: list[LoadedPack], *, actions: ActionRegistry | None 
         packs, objects, declared, workflows, calendars=calendars, actions=actions,
         functions=functions)
     problems += automation_problems
+    routing, routing_problems = compile_routing(packs, objects, declared, workflows,
+                                                roles=access.role_names, functions=functions)
+    problems += routing_problems
+    slas, sla_problems = compile_sla(packs, objects, declared, workflows, calendars, functions)
+    problems += sla_problems
     if problems:
         raise PackError(problems)
     infos = tuple(
@@ -62,4 +69,6 @@ def compile_registry(packs: list[LoadedPack], *, actions: ActionRegistry | None 
     )
     return Registry(packs=infos, objects=frozen_map(objects), forms=frozen_map(forms),
                     workflows=frozen_map(workflows), calendars=frozen_map(calendars),
-                    functions=functions, access=access, automations=frozen_map(automations))
+                    functions=functions, access=access, automations=frozen_map(automations),
+                    routing=frozen_map(routing),
+                    slas=frozen_map(slas))

@@ -18,6 +18,7 @@ from engine.rules_dsl import (
     FunctionRegistry,
     LiteralChoice,
     default_functions,
+    load_entry_point_functions,
 )
 from engine.workflows.calendar import BusinessCalendar
 
@@ -77,6 +78,9 @@ def calendar_functions(
 def functions_for_calendars(
     calendars: Mapping[str, BusinessCalendar], base: FunctionRegistry | None = None
 ) -> FunctionRegistry:
-    """A frozen registry: ``base`` (default: the built-ins) plus the calendar functions."""
-    start = base if base is not None else default_functions()
-    return start.extended(calendar_functions(calendars)).frozen()
+    """A frozen registry: ``base`` (default: the built-ins and the installed
+    ``flowdesk.dsl_functions`` plugins) plus the calendar functions."""
+    if base is None:
+        base = default_functions()
+        load_entry_point_functions(base)
+    return base.extended(calendar_functions(calendars)).frozen()

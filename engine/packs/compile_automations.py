@@ -59,7 +59,7 @@ ENGINE_EVENTS: Mapping[str, str] = {
 
 #: What a template may read: the record (and the record before the change), when, who, and
 #: which automation is running.
-TEMPLATE_ROOTS = ("record", "old", "now", "actor", "automation", "object", "event")
+TEMPLATE_ROOTS = ("record", "old", "now", "actor", "automation", "object", "event", "sla")
 
 _CHANGE_TRIGGERS = (CreatedTrigger, UpdatedTrigger, TransitionedTrigger)
 _TEXT_TYPES = (FieldType.STRING, FieldType.TEXT, FieldType.EMAIL, FieldType.URL, FieldType.PHONE)
@@ -453,6 +453,6 @@ class _Compiler:
                    if n not in spec.args and n not in registered.optional]
         if missing:
             self.bad("automation_missing_argument",
-                     f"action '{spec.action}' needs {', '.join(missing)}", (*path, "args"))
+                     f"action '{spec.action}' needs {', '.join(missing)}", (*path, "action"))
             ok = False
         return auto.CallAction(spec.action, tuple(args)) if ok else None

@@ -15,6 +15,8 @@ from engine.packs.models import (
     ObjectSpec,
     PackManifest,
     RoleSpec,
+    RoutingSpec,
+    SlaSpec,
     UsersSpec,
     WorkflowSpec,
 )
@@ -29,8 +31,10 @@ MANIFEST = "pack.yaml"
 PACK_FOLDERS: dict[str, type] = {
     "objects": ObjectSpec, "forms": FormSpec, "workflows": WorkflowSpec,
     "automations": AutomationSpec,
+    "sla": SlaSpec,
     "roles": RoleSpec, "users": UsersSpec,
     "calendars": CalendarSpec,
+    "routing": RoutingSpec,
 }
 
 

@@ -30,11 +30,15 @@ __all__ = [
     "TransitionSpec",
     "WorkflowSpec",
     "AutomationSpec",
+    "SlaSpec",
     "AutomationActionSpec",
     "TriggerSpec",
     "CalendarSpec",
     "HolidaySpec",
     "WorkingDaySpec",
+    "RoutingSpec",
+    "QueueSpec",
+    "RoutingRuleSpec",
     "FIELD_TYPES",
     "LOCALES",
 ]
@@ -788,4 +792,167 @@ class CalendarSpec(_Spec):
     )
     _coerce_dates = field_validator("holidays", "working_days", mode="before")(
         classmethod(lambda cls, v: _date_shorthand(v))
+    )
+
+
+# -- service level agreements --------------------------------------------------------------------
+
+StateCategory = Literal["new", "open", "pending", "resolved", "closed"]
+
+
+class SlaMetricSpec(_Spec):
+    """One measured time of a record (first response, next response, resolution). Each
+    condition is a boolean rule-DSL expression over the record (``old`` and ``changed(field)``
+    see the change being made); ``*_in`` lists workflow state categories that count as the
+    condition holding too."""
+
+    label: Label | None = None
+    """What users see."""
+    start: DslText = True
+    """The clock starts when this holds (default: when the record is created)."""
+    stop: DslText | None = None
+    """The clock stops when this holds: met if its target was not reached, else breached. A
+    stopped clock runs on again when the stop no longer holds (a reopened record)."""
+    stop_in: list[StateCategory] = Field(default_factory=list)
+    """Stop in these state categories (e.g. ``[resolved, closed]``)."""
+    pause: DslText | None = None
+    """The clock is paused while this holds, and resumes when it no longer does."""
+    pause_in: list[StateCategory] = Field(default_factory=list)
+    """Pause in these state categories (e.g. ``[pending]``)."""
+    cancel: DslText | None = None
+    """The clock is cancelled (neither met nor breached) when this holds."""
+    reset: DslText | None = None
+    """The clock starts again from zero when this holds, e.g.
+    ``changed(last_customer_reply_at)`` for a next-response metric."""
+    warnings: list[Annotated[int, Field(ge=1, le=99)]] = Field(default_factory=lambda: [80])
+    """Percentages of the target at which an ``sla_warning`` event is raised."""
+
+    _coerce_label = field_validator("label", mode="before")(
+        classmethod(lambda cls, v: _label_from_str(v))
+    )
+
+
+class SlaPolicySpec(_Spec):
+    """Targets for the records its ``when`` selects; the first policy that holds applies."""
+
+    name: Identifier
+    """The policy's name (shown on clocks and in reports)."""
+    label: Label | None = None
+    """What users see."""
+    when: DslText = True
+    """A boolean rule-DSL expression over the record, e.g.
+    ``priority == "P1" and customer.tier == "strategic"``."""
+    calendar: Identifier | None = None
+    """The business calendar targets count on (default: the SLA's ``calendar``)."""
+    targets: dict[Identifier, DurationText] = Field(min_length=1)
+    """Metric → business duration (``15m``, ``4h``, ``5d``); a metric left out has no clock
+    under this policy."""
+
+    _coerce_label = field_validator("label", mode="before")(
+        classmethod(lambda cls, v: _label_from_str(v))
+    )
+
+
+class SlaSpec(_Spec):
+    """A file under ``sla/``: the service levels of one object. When a record changes, the
+    first policy that holds is selected; every metric's clock is recomputed. A record whose
+    policy changes (a new priority) keeps the time already elapsed. A later pack's SLA of the
+    same name replaces the base one."""
+
+    sla: Identifier
+    """The SLA's name."""
+    object: Identifier
+    """The object whose records it measures."""
+    label: Label | None = None
+    """What users see."""
+    calendar: Identifier
+    """The default business calendar (``calendars/``)."""
+    metrics: dict[Identifier, SlaMetricSpec] = Field(min_length=1)
+    """The measured times, by name."""
+    policies: list[SlaPolicySpec] = Field(min_length=1)
+    """The policies, in order: the first whose ``when`` holds applies."""
+
+    _coerce_label = field_validator("label", mode="before")(
+        classmethod(lambda cls, v: _label_from_str(v))
+    )
+
+
+# -- routing ----------------------------------------------------------------------------------
+
+#: How a queue picks an agent among its team's eligible members.
+RoutingStrategyName = Literal["round_robin", "least_loaded", "skills", "sticky", "manual"]
+
+
+class QueueSpec(_Spec):
+    """A queue: where routed records wait, the team whose members work it, and how one of them
+    is chosen."""
+
+    name: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_. -]{0,63}$")]
+    """The queue's name, written into the record's ``queue_field``. Name it after its team, so
+    that role filters such as ``queue in user.teams`` let the team see its records."""
+    label: Label | None = None
+    """What users see; defaults to the name."""
+    team: str | None = None
+    """The team (``flowdesk team``, ``/api/admin/teams``) whose members work the queue;
+    defaults to the queue's name."""
+    strategy: RoutingStrategyName = "least_loaded"
+    """``round_robin``: the member least recently assigned in this queue. ``least_loaded``: the
+    one with the least open work (under capacity). ``skills``: only members with every required
+    skill, then the least loaded. ``sticky``: the member who last handled a record with the same
+    ``sticky_by`` value, when eligible; else the least loaded. ``manual``: queue only, nobody
+    is assigned."""
+    sticky_by: Identifier | None = None
+    """For ``sticky``: the record field whose value ties records together (e.g. ``customer``)."""
+
+    _coerce_label = field_validator("label", mode="before")(
+        classmethod(lambda cls, v: _label_from_str(v))
+    )
+
+
+class RoutingRuleSpec(_Spec):
+    """One routing rule: when ``when`` holds, the record goes to ``queue``. Rules are tried in
+    order; the first that holds wins."""
+
+    name: Identifier
+    """The rule's name (explanations and the audit note name it)."""
+    when: DslText
+    """A boolean rule-DSL expression over the record, e.g. ``category == "billing"``."""
+    queue: str
+    """The queue the record goes to."""
+    skills: DslText | list[DslText] = Field(default_factory=list)
+    """Skills an agent needs: rule-DSL expressions, each a string (or enum) or a list of them,
+    e.g. ``[language, product]`` (the record's values) or ``'["vip"]'``. Null and empty values
+    are left out."""
+
+
+class RoutingSpec(_Spec):
+    """A file under ``routing/``: how records of one object are put in queues and assigned to
+    agents. A later pack's routing of the same name replaces the base pack's."""
+
+    routing: Identifier
+    """The routing policy's name."""
+    object: Identifier
+    """The routed object; an object has at most one routing policy."""
+    label: Label | None = None
+    """What admins see."""
+    queue_field: Identifier
+    """The record field (string or enum) that holds the queue's name."""
+    assignee_field: Identifier
+    """The record field (string) that holds the assigned agent's user name."""
+    open_states: list[Literal["new", "open", "pending", "resolved", "closed"]] = Field(
+        default_factory=lambda: ["new", "open", "pending"])
+    """The workflow state categories that count as an agent's open work (their load). An
+    object without a workflow counts every assigned record."""
+    queues: list[QueueSpec] = Field(min_length=1)
+    """The queues, each with its team and strategy."""
+    rules: list[RoutingRuleSpec] = Field(default_factory=list)
+    """Routing rules, in order: the first whose ``when`` holds chooses the queue."""
+    fallback: str
+    """The queue a record goes to when no rule holds."""
+    supervisors: list[Identifier] = Field(default_factory=list)
+    """Roles (besides ``admin``) that may set agents' skills, capacity, calendar and
+    availability."""
+
+    _coerce_label = field_validator("label", mode="before")(
+        classmethod(lambda cls, v: _label_from_str(v))
     )

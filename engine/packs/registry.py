@@ -16,6 +16,8 @@ from engine.rules_dsl import FunctionRegistry
 from engine.rules_dsl.builtin_functions import frozen_default_functions
 from engine.workflows.automation import Automation
 from engine.workflows.calendar import BusinessCalendar
+from engine.workflows.routing import RoutingPolicy
+from engine.workflows.sla import SlaDefinition
 from engine.workflows.state_machine import StateMachine
 
 __all__ = ["PackInfo", "Registry"]
@@ -46,8 +48,12 @@ class Registry:
     #: compile run-time expressions (``flowdesk eval``, rule checks) against it too
     functions: FunctionRegistry = field(default_factory=frozen_default_functions)
     automations: Mapping[str, Automation] = field(default_factory=frozen_map)
+    #: service level agreements by name (``sla/``); an object has at most one
+    slas: Mapping[str, SlaDefinition] = field(default_factory=frozen_map)
     #: roles, their permissions and the user attributes (``roles/``, ``users/``)
     access: AccessPolicy = field(default_factory=AccessPolicy)
+    #: routing policies by name (``routing/``); at most one per object
+    routing: Mapping[str, RoutingPolicy] = field(default_factory=frozen_map)
 
     def object(self, name: str) -> ObjectType:
         """The object named ``name``; :class:`NotFound` (with a suggestion) when there is none."""
@@ -78,6 +84,10 @@ class Registry:
                 f"unknown calendar '{name}'{did_you_mean(name, self.calendars)}",
                 code="unknown_calendar",
             ) from None
+
+    def routing_for(self, object_name: str) -> RoutingPolicy | None:
+        """The routing policy of ``object_name``, if it has one."""
+        return next((r for r in self.routing.values() if r.object == object_name), None)
 
     def workflow_for(self, object_name: str) -> StateMachine | None:
         """The workflow that owns a status field of ``object_name``, if it has one."""

@@ -104,7 +104,13 @@ class _Builder:
             return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
         assert isinstance(node, ScalarNode)
         self.doc.scalar_styles[path] = node.style
-        return self.constructor.construct_object(node, deep=True)
+        try:
+            return self.constructor.construct_object(node, deep=True)
+        except ValueError as exc:
+            # A plain scalar that looks like a date but is none (2026-02-30) fails here.
+            self.problems.append(Problem("invalid_value", f"'{node.value}' cannot be read: {exc}",
+                                         self.mark(node)))
+            return node.value
 
     def build_scalar_key(self, node: Node) -> Hashable | None:
         if not isinstance(node, ScalarNode):

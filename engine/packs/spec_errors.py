@@ -80,6 +80,20 @@ def _problem(doc: SourceDocument, model: type[BaseModel], base: Path_, err: Any)
         return Problem("unknown_key", f"unknown key '{key}'{hint}{allowed}", doc.key_pos(path))
     path = _data_path(doc, base, loc)
     where = ".".join(str(p) for p in loc if not (isinstance(p, str) and p[:1].isupper()))
+    if kind in ("union_tag_invalid", "union_tag_not_found"):
+        # A polymorphic entry (`type:` tells which): point at its type.
+        ctx = err.get("ctx", {})
+        key = str(ctx.get("discriminator", "'type'")).strip("'")
+        if kind == "union_tag_not_found":
+            return Problem("missing_key", f"{where}: missing required key '{key}'",
+                           doc.pos(path))
+        expected = str(ctx.get("expected_tags", ""))
+        choices = [c.strip().strip("'") for c in expected.split(",")]
+        given = str(ctx.get("tag", ""))
+        return Problem(
+            "invalid_value",
+            f"{where}.{key}: '{given}' is not one of {expected}{did_you_mean(given, choices)}",
+            doc.pos((*path, key)))
     if kind == "missing":
         return Problem("missing_key", f"missing required key '{loc[-1]}'", doc.pos(path))
     message = err["msg"]

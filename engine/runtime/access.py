@@ -192,6 +192,28 @@ class UserAccess:
                               load=self._records._loader(conn), user=self._user)
             return any(f.check.evaluate(row, ctx) is True for f in grant)
 
+    @staticmethod
+    def _refuse_keys(access: ObjectAccess, payload: Any, refused: frozenset[str]) -> None:
+        """Refuse writing hidden fields (as unknown ones) and the role's read-only fields."""
+        if not isinstance(payload, Mapping):
+            return  # the record service reports the shape
+        issues = [FieldIssue((key,), f"unknown field '{key}' on '{access.obj.name}'"
+                             if key in access.hidden else f"'{key}' is read-only",
+                             "additionalProperties")
+                  for key in payload if key in refused]
+        if issues:
+            raise ValidationFailed(issues)
+
+    @staticmethod
+    def _converted(validate: Any, payload: Any) -> dict[str, Any] | None:
+        """``payload`` as storage values, or ``None`` when it is invalid: the record service
+        then refuses it with its own, complete, error."""
+        try:
+            values: dict[str, Any] = validate(payload)
+        except ValidationFailed:
+            return None
+        return values
+
     def strip(self, access: ObjectAccess, record: dict[str, Any]) -> dict[str, Any]:
         """``record`` without the fields hidden from the principal."""
         if not access.hidden:
@@ -221,10 +243,11 @@ class UserAccess:
         access = self.access(object_name)
         if access.grants["create"] is False:
             raise self._denied(access, "create")
-        values = access.create_validator.validate_create(payload)
+        self._refuse_keys(access, payload, access.hidden)
         if access.grants["create"] is not True:
-            row = dict.fromkeys(access.obj.fields) | values
-            if not self._holds(access, "create", row):
+            values = self._converted(access.create_validator.validate_create, payload)
+            row = dict.fromkeys(access.obj.fields) | (values or {})
+            if values is not None and not self._holds(access, "create", row):
                 raise self._denied(access, "create", " with these values")
         record = self._records.create(access.obj.name, payload, self.principal.name)
         return self.strip(access, record)
@@ -235,10 +258,11 @@ class UserAccess:
         row = self._row(access, record_id)
         if not self._may(access, "update", record_id):
             raise self._denied(access, "update", f" such as {access.obj.name} {record_id}")
-        changes = access.update_validator.validate_update(patch)
-        if access.grants["update"] is not True and not self._holds(
-                access, "update", row | changes):
-            raise self._denied(access, "update", " into one with these values")
+        self._refuse_keys(access, patch, access.hidden | access.read_only)
+        if access.grants["update"] is not True:
+            changes = self._converted(access.update_validator.validate_update, patch)
+            if changes is not None and not self._holds(access, "update", row | changes):
+                raise self._denied(access, "update", " into one with these values")
         record = self._records.update(access.obj.name, record_id, patch,
                                       expected_version=expected_version,
                                       actor=self.principal.name)
@@ -304,12 +328,7 @@ class UserAccess:
                 f"transition '{name}' is for roles {', '.join(t.roles)}; yours: "
                 f"{', '.join(sorted(self.principal.roles)) or 'none'}",
                 code="transition_forbidden")
-        issues = [FieldIssue((key,), f"unknown field '{key}' on '{access.obj.name}'"
-                              if key in access.hidden else f"'{key}' is read-only",
-                             "additionalProperties")
-                  for key in values if key in access.hidden or key in access.read_only]
-        if issues:
-            raise ValidationFailed(issues)
+        self._refuse_keys(access, values, access.hidden | access.read_only)
         record = self._transitions.transition(
             access.obj.name, record_id, name, values=values, expected_version=expected_version,
             actor=self.principal.name, user=self._user)

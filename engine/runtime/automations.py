@@ -32,6 +32,7 @@ from engine.rules_dsl import EvalContext
 from engine.runtime.events import RecordEvent
 from engine.runtime.outbox import Job, JobHandler, Outbox
 from engine.runtime.records import RecordService
+from engine.runtime.sla import SLA_CHECK_JOB, SlaService
 from engine.runtime.transitions import TransitionService
 from engine.runtime.unit_of_work import UnitOfWork
 from engine.workflows import automation as auto
@@ -78,9 +79,12 @@ class AutomationRunner:
 
     def __init__(self, registry: Registry, records: RecordService,
                  transitions: TransitionService, outbox: Outbox,
-                 actions: ActionRegistry | None = None) -> None:
+                 actions: ActionRegistry | None = None, sla: SlaService | None = None) -> None:
         self.registry, self.records, self.transitions, self.outbox = (
             registry, records, transitions, outbox)
+        #: SLA clocks move on every change before automations look at it, so templates and
+        #: conditions see them; their warnings and breaches come back as engine events.
+        self.sla = sla
         self.actions = actions or ActionRegistry()
         enabled = [a for a in registry.automations.values() if a.enabled]
         self._on_change: dict[str, tuple[Automation, ...]] = {}
@@ -100,7 +104,8 @@ class AutomationRunner:
                     self._events[key] = _by_order((*self._events.get(key, ()), a))
         #: Objects whose changes automations look at.
         self.watched = frozenset(n for n in registry.objects
-                                 if self._on_change[n] or self._timers[n])
+                                 if self._on_change[n] or self._timers[n]) | (
+            sla.watched if sla is not None else frozenset())
         self._runners: dict[type, Callable[[UnitOfWork, Automation, Any, dict[str, Any], int],
                                            None]] = {
             SetFields: self._set, auto.Assign: self._assign,
@@ -111,7 +116,17 @@ class AutomationRunner:
 
     def job_handlers(self) -> dict[str, JobHandler]:
         """The job kinds this runner owns, for the worker."""
-        return {TIMER_JOB: self.run_timer, SCHEDULE_JOB: self.run_schedule}
+        handlers: dict[str, JobHandler] = {TIMER_JOB: self.run_timer,
+                                           SCHEDULE_JOB: self.run_schedule}
+        if self.sla is not None:
+            handlers[SLA_CHECK_JOB] = self.run_sla_check
+        return handlers
+
+    def run_sla_check(self, job: Job, uow: UnitOfWork) -> None:
+        """An SLA timer: mark the warning or breach, then run the automations waiting for it."""
+        assert self.sla is not None
+        for event in self.sla.run_check(job, uow):
+            self.raise_event(uow, event.object, event.record_id, event.name, event.data)
 
     # -- changes -------------------------------------------------------------------------------
 
@@ -119,6 +134,8 @@ class AutomationRunner:
         """Handle every pending event of ``uow`` (and those its automations cause), in order."""
         while uow.events:
             event = uow.events.pop(0)
+            if self.sla is not None:
+                self.sla.on_change(uow, event)
             self._keep_timers(uow, event)
             for automation in self._on_change.get(event.object, ()):
                 if _matches(automation.trigger, event):
@@ -203,10 +220,13 @@ class AutomationRunner:
                           ) -> dict[str, Any]:
         obj = self.registry.objects[a.object]
         old = s["old"]
+        record_id = int(s["row"]["id"])
         return {"record": record_to_json(obj, s["row"]),
                 "old": record_to_json(obj, old) if old is not None else None,
                 "now": uow.now, "actor": uow.actor, "automation": a.name, "object": a.object,
-                "event": s["event"] or {}}
+                "event": s["event"] or {},
+                "sla": self.sla.template_values(uow.conn, a.object, record_id, uow.now)
+                if self.sla is not None else {}}
 
     def _comment(self, uow: UnitOfWork, a: Automation, action: auto.Comment,
                  s: dict[str, Any], i: int) -> None:

@@ -31,8 +31,10 @@ from engine.runtime.effects import (
 )
 from engine.runtime.outbox import JobHandler, Outbox
 from engine.runtime.records import RecordService
-from engine.workflows.action_registry import ActionRegistry, load_entry_point_actions
+from engine.runtime.routing import Router
+from engine.runtime.sla import SlaService
 from engine.runtime.transitions import TransitionService
+from engine.workflows.action_registry import ActionRegistry, load_entry_point_actions
 
 __all__ = ["Runtime", "build_runtime", "build_engine", "database_url_from_env", "DATABASE_URL_ENV"]
 
@@ -56,10 +58,14 @@ class Runtime:
     audit: AuditTrail
     #: Runs automations on changes, timers, schedules and engine events.
     automations: AutomationRunner
+    #: SLA clocks of the records the packs' SLAs measure.
+    sla: SlaService
     #: Users, teams, tokens, sessions and logins.
     auth: Authentication
     #: The record and transition commands as each principal may use them.
     access: AccessControl
+    #: Queues and assignment: routes records, agents' profiles and availability.
+    router: Router
 
     def close(self) -> None:
         """Release the database connections."""
@@ -104,8 +110,11 @@ def build_runtime(
         environ,
     )
     transitions = TransitionService(records)
+    router = Router(registry, records, audit)
+    sla = SlaService(registry, records, outbox)
     automations = AutomationRunner(registry, records, transitions, outbox,
-                                   actions=load_entry_point_actions(actions or ActionRegistry()))
+                                   actions=load_entry_point_actions(actions or ActionRegistry()),
+                                   sla=sla)
     records.on_changes(automations.settle, automations.watched)
     handlers.update(automations.job_handlers())
     handlers.update(job_handlers or {})
@@ -122,7 +131,9 @@ def build_runtime(
         audit=audit,
         auth=auth,
         access=AccessControl(registry, records, transitions),
+        router=router,
         automations=automations,
+        sla=sla,
     )
 
 

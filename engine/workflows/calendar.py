@@ -166,6 +166,10 @@ class BusinessCalendar:
         set_(self, "_first_day_with_hours",
              min(ordinals, default=10**7) if bounded else None)
 
+    def __hash__(self) -> int:
+        return hash((self.name, self.timezone, self.weekly, self.holidays,
+                     tuple(self.working_days.items())))
+
     # -- what a date works ------------------------------------------------------------------
 
     @property
@@ -314,6 +318,7 @@ class BusinessCalendar:
             return _from_us(us + remaining)
         if remaining < 0:
             return _from_us(self._subtract(us, -remaining))
+        days, bounded = self._days, self._last_day_with_hours is not None
         ordinal = self._ordinal(us)
         pieces, total = self._day(ordinal)
         while True:
@@ -328,11 +333,14 @@ class BusinessCalendar:
             self._check_bounds(ordinal, forward=True)
             pieces, total = self._day(ordinal)
             # Whole days are skipped with one comparison; `us` lies before every later piece.
+            # (The cache is read inline: this loop is where long deadlines spend their time.)
             while remaining > total:
                 remaining -= total
                 ordinal += 1
-                self._check_bounds(ordinal, forward=True)
-                pieces, total = self._day(ordinal)
+                if bounded:
+                    self._check_bounds(ordinal, forward=True)
+                day = days.get(ordinal)
+                pieces, total = day if day is not None else self._day(ordinal)
 
     def _subtract(self, us: int, remaining: int) -> int:
         ordinal = self._ordinal(us)

@@ -11,6 +11,8 @@ from fastapi.testclient import TestClient
 from engine.api.app import create_app
 from engine.runtime.factory import Runtime
 
+from tests.auth_helpers import bearer
+
 from .conftest import MAX_BODY
 
 
@@ -65,8 +67,8 @@ CASES: list[tuple[str, str, dict[str, Any], int, str, tuple[list[Any], str] | No
      "payload_too_large", None),
     ("POST", "/api/records/account", {"content": _chunks}, 413, "payload_too_large", None),
     ("POST", "/api/records/account", {"json": {"name": "x"},
-                                      "headers": {"X-Flowdesk-Actor": "a" * 129}},
-     400, "invalid_actor", None),
+                                      "headers": {"Authorization": "Bearer fd_" + "a" * 300}},
+     401, "not_authenticated", None),
 ]
 
 
@@ -104,7 +106,8 @@ def test_unexpected_errors_are_500_in_the_same_shape(runtime: Runtime) -> None:
     def boom() -> None:
         raise RuntimeError("secret detail")
 
-    with TestClient(app, raise_server_exceptions=False) as client:
+    with TestClient(app, raise_server_exceptions=False,
+                    headers=bearer(runtime, "alice")) as client:
         response = client.get("/api/boom")
     assert response.status_code == 500
     error = error_of(response)

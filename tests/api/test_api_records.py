@@ -6,18 +6,14 @@ from fastapi.testclient import TestClient
 
 from engine.runtime.clock import ManualClock
 
-ALICE = {"X-Flowdesk-Actor": "alice"}
-
-
 def create(client: TestClient, obj: str, body: dict[str, object]) -> dict[str, object]:
-    response = client.post(f"/api/records/{obj}", json=body, headers=ALICE)
+    response = client.post(f"/api/records/{obj}", json=body)
     assert response.status_code == 201, response.text
     return response.json()  # type: ignore[no-any-return]
 
 
 def test_create_returns_201_with_location_etag_and_the_record(client: TestClient) -> None:
-    response = client.post("/api/records/account", json={"name": "Acme", "balance": 12.25},
-                           headers=ALICE)
+    response = client.post("/api/records/account", json={"name": "Acme", "balance": 12.25})
     assert response.status_code == 201
     record = response.json()
     assert record["name"] == "Acme" and record["balance"] == 12.25
@@ -26,9 +22,9 @@ def test_create_returns_201_with_location_etag_and_the_record(client: TestClient
     assert response.headers["etag"] == '"1"'
 
 
-def test_actor_defaults_to_anonymous(client: TestClient) -> None:
-    response = client.post("/api/records/account", json={"name": "Acme"})
-    assert response.json()["created_by"] == "anonymous"
+def test_actor_is_the_authenticated_user(client: TestClient, bob: dict[str, str]) -> None:
+    response = client.post("/api/records/account", json={"name": "Acme"}, headers=bob)
+    assert response.json()["created_by"] == "bob"
 
 
 def test_decimal_digits_survive_the_round_trip(client: TestClient) -> None:
@@ -36,14 +32,16 @@ def test_decimal_digits_survive_the_round_trip(client: TestClient) -> None:
     assert client.get(f"/api/records/account/{record['id']}").json()["balance"] == 1234567890.12
 
 
-def test_get_patch_delete_round_trip(client: TestClient, clock: ManualClock) -> None:
+def test_get_patch_delete_round_trip(
+    client: TestClient, clock: ManualClock, bob: dict[str, str]
+) -> None:
     record = create(client, "account", {"name": "Acme"})
     url = f"/api/records/account/{record['id']}"
     got = client.get(url)
     assert (got.status_code, got.json(), got.headers["etag"]) == (200, record, '"1"')
     clock.advance(minutes=5)
     patched = client.patch(url, json={"version": 1, "score": 9, "notes": "hi"},
-                           headers={"X-Flowdesk-Actor": "bob"})
+                           headers=bob)
     assert patched.status_code == 200, patched.text
     assert patched.json()["version"] == 2
     assert patched.json()["updated_at"] == "2026-03-02T09:05:00Z"
@@ -95,11 +93,11 @@ def test_list_filters_sorts_and_links_the_next_page(client: TestClient) -> None:
     assert second["next"] is None
 
 
-def test_history_lists_the_audit_trail(client: TestClient) -> None:
+def test_history_lists_the_audit_trail(client: TestClient, bob: dict[str, str]) -> None:
     record = create(client, "account", {"name": "Acme"})
     url = f"/api/records/account/{record['id']}"
     client.patch(url, json={"version": 1, "name": "Acme Ltd"},
-                 headers={"X-Flowdesk-Actor": "bob"})
+                 headers=bob)
     history = client.get(f"{url}/history")
     assert history.status_code == 200
     items = history.json()["items"]

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from engine.api.app import create_app
 from engine.runtime.factory import build_engine
+from tests.auth_helpers import bearer
 
 SERVICE = Path(__file__).resolve().parents[2] / "packs" / "service_default"
 
@@ -18,7 +19,8 @@ SERVICE = Path(__file__).resolve().parents[2] / "packs" / "service_default"
 @pytest.fixture
 def client(tmp_path: Path) -> Iterator[TestClient]:
     runtime = build_engine([SERVICE], f"sqlite:///{tmp_path / 'rules.db'}")
-    with TestClient(create_app(runtime), raise_server_exceptions=False) as c:
+    with TestClient(create_app(runtime), raise_server_exceptions=False,
+                    headers=bearer(runtime, "admin")) as c:
         yield c
     runtime.close()
 

@@ -14,6 +14,7 @@ from engine.api.app import create_app
 from engine.cli import _serve
 from engine.errors import FlowdeskError
 from engine.runtime.factory import build_engine
+from tests.auth_helpers import bearer
 
 REPO = Path(__file__).resolve().parent.parent.parent
 EQUIPMENT = REPO / "tests" / "packs" / "equipment_loans"
@@ -56,10 +57,12 @@ def test_serve_migrates_and_runs_uvicorn(monkeypatch: pytest.MonkeyPatch, tmp_pa
     monkeypatch.setattr("uvicorn.run", lambda app, host, port: seen.update(
         app=app, host=host, port=port))
     url = f"sqlite:///{tmp_path / 'serve.db'}"
+    monkeypatch.setenv("FLOWDESK_SECRET_KEY", "k" * 32)
     code = _serve.run_serve(parse(str(EQUIPMENT), "--db", url, "--port", "8123"))
     assert code == 0
     assert (seen["host"], seen["port"]) == ("127.0.0.1", 8123)
-    with TestClient(seen["app"]) as client:
+    runtime = seen["app"].state.runtime
+    with TestClient(seen["app"], headers=bearer(runtime, "admin")) as client:
         assert client.get("/api/records/loan").json()["total"] == 0
 
 
@@ -68,13 +71,14 @@ def test_database_url_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch
     seen: dict[str, Any] = {}
     monkeypatch.setattr("uvicorn.run", lambda app, host, port: seen.update(app=app))
     monkeypatch.setenv("FLOWDESK_DATABASE_URL", f"sqlite:///{tmp_path / 'env.db'}")
-    assert _serve.run_serve(parse(str(EQUIPMENT))) == 0
+    assert _serve.run_serve(parse(str(EQUIPMENT), "--demo")) == 0
     assert (tmp_path / "env.db").exists()
 
 
 def test_serve_refuses_to_start_when_a_change_would_lose_data(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    monkeypatch.setenv("FLOWDESK_SECRET_KEY", "k" * 32)
     url = f"sqlite:///{tmp_path / 'lossy.db'}"
     build_engine([SERVICE, EQUIPMENT], url).close()
     monkeypatch.setattr("uvicorn.run", lambda *a, **k: pytest.fail("must not start"))
@@ -87,7 +91,7 @@ def test_serve_refuses_to_start_when_a_change_would_lose_data(
 def test_real_packs_serve_every_object(db_url: str) -> None:
     runtime = build_engine([SERVICE, EQUIPMENT], db_url)
     try:
-        with TestClient(create_app(runtime)) as client:
+        with TestClient(create_app(runtime), headers=bearer(runtime, "admin")) as client:
             names = [o["name"] for o in client.get("/api/objects").json()["items"]]
             assert set(runtime.registry.objects) == set(names)
             for name in names:

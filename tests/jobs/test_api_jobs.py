@@ -12,6 +12,7 @@ from engine.api.app import create_app
 from engine.jobs.worker import Worker
 from engine.runtime.clock import ManualClock
 from engine.runtime.factory import Runtime
+from tests.auth_helpers import bearer
 from tests.runtime.record_objects import T0
 
 Enqueue = Callable[..., int | None]
@@ -20,7 +21,8 @@ Row = Callable[[int], dict[str, Any]]
 
 @pytest.fixture
 def client(runtime: Runtime) -> Iterator[TestClient]:
-    with TestClient(create_app(runtime), raise_server_exceptions=False) as test_client:
+    with TestClient(create_app(runtime), raise_server_exceptions=False,
+                    headers=bearer(runtime, "admin")) as test_client:
         yield test_client
 
 

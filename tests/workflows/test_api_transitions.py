@@ -9,11 +9,14 @@ from fastapi.testclient import TestClient
 
 from engine.api.app import create_app
 from engine.runtime.factory import Runtime
+from tests.auth_helpers import bearer
 
 
 @pytest.fixture
 def client(runtime: Runtime) -> Iterator[TestClient]:
-    with TestClient(create_app(runtime), raise_server_exceptions=False) as test_client:
+    """A client logged in as an admin."""
+    with TestClient(create_app(runtime), raise_server_exceptions=False,
+                    headers=bearer(runtime, "admin")) as test_client:
         yield test_client
 
 
@@ -23,7 +26,7 @@ def _new_task(client: TestClient) -> int:
     return int(response.json()["id"])
 
 
-def test_list_and_take_transitions(client: TestClient) -> None:
+def test_list_and_take_transitions(client: TestClient, runtime: Runtime) -> None:
     task = _new_task(client)
     listed = client.get(f"/api/records/task/{task}/transitions").json()
     assert [t["name"] for t in listed["transitions"]] == ["start", "drop"]
@@ -33,7 +36,7 @@ def test_list_and_take_transitions(client: TestClient) -> None:
     assert response.json()["stage"] == "doing"
     response = client.post(f"/api/records/task/{task}/transitions/submit",
                            json={"version": 2, "values": {"reviewer": "carol"}},
-                           headers={"X-Flowdesk-Actor": "dora"})
+                           headers=bearer(runtime, "dora"))
     assert response.json()["stage"] == "review"
     history = client.get(f"/api/records/task/{task}/history").json()["items"]
     assert history[-1]["actor"] == "dora" and history[-1]["action"] == "transition"

@@ -160,3 +160,20 @@ def test_registry_names_an_unknown_calendar_with_a_suggestion(tmp_path: Path) ->
     pack = write_pack(tmp_path, {"calendars/public.yaml": PUBLIC})
     with pytest.raises(NotFound, match="unknown calendar 'publik' \\(did you mean 'public'\\?\\)"):
         load_registry([pack]).calendar("publik")
+
+
+@pytest.mark.parametrize(("holiday", "where", "words"), [
+    ("2026-02-30", "4:12", "'2026-02-30' cannot be read: day is out of range for month"),
+    ('"2026-13-01"', "4:12", "holidays.0.date: Input should be a valid date"),
+])
+def test_a_date_that_is_no_date_is_reported_at_its_position(
+    tmp_path: Path, holiday: str, where: str, words: str
+) -> None:
+    pack = write_pack(tmp_path, {
+        "calendars/a.yaml": f"calendar: a\ntimezone: UTC\nalways: true\nholidays: [{holiday}]\n",
+    })
+    with pytest.raises(PackError) as info:
+        load_registry([pack])
+    [problem] = info.value.problems
+    assert (problem.code, f"{problem.pos.line}:{problem.pos.col}") == ("invalid_value", where)
+    assert words in problem.message

@@ -1,0 +1,258 @@
+"""Every role x every endpoint x own / other record, with the status each must get, on the
+default pack; and hidden fields never appear in any answer or history entry.
+
+"Own" is a ticket of the agent's team queue and of the portal user's customer; "other" is
+neither. A record a role may not read answers 404, exactly like a missing one.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from engine.api.app import create_app
+from engine.runtime.clock import ManualClock
+from engine.runtime.factory import Runtime, build_engine
+from tests.auth_helpers import bearer
+from tests.runtime.record_objects import T0
+
+SERVICE = Path(__file__).resolve().parents[2] / "packs" / "service_default"
+ROLES = ("admin", "supervisor", "agent", "customer")
+TICKET_HIDDEN_FROM_CUSTOMER = {"queue", "assignee", "tags", "escalated", "due_at",
+                               "source_message_id", "merged_into"}
+
+
+class World:
+    """The default pack on one database, a user per role, and two customers."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        users = runtime.auth.users
+        users.create_team("billing")
+        users.create_team("sales")
+        records = runtime.records
+        self.mine = records.create("customer", {"name": "Mine Ltd"}, "setup")["id"]
+        self.theirs = records.create("customer", {"name": "Theirs Ltd"}, "setup")["id"]
+        teams = {"agent": ["billing"]}
+        attributes = {"customer": {"customer": self.mine}}
+        self.clients = {
+            role: TestClient(create_app(runtime), raise_server_exceptions=False,
+                             headers=bearer(runtime, role, [role], teams=teams.get(role, []),
+                                            attributes=attributes.get(role)))
+            for role in ROLES
+        }
+
+    def ticket(self, which: str) -> dict[str, Any]:
+        own = which == "own"
+        return self.runtime.records.create("ticket", {
+            "subject": f"{which} printer", "priority": "P3",
+            "customer": self.mine if own else self.theirs,
+            "queue": "billing" if own else "sales", "tags": ["internal-tag"],
+        }, "setup")
+
+    def message(self, ticket_id: int, kind: str) -> dict[str, Any]:
+        return self.runtime.records.create("ticket_message", {
+            "ticket": ticket_id, "kind": kind, "body": f"a {kind}",
+            "author_type": "agent", "email_message_id": "<m@x>",
+        }, "setup")
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    db = tmp_path_factory.mktemp("matrix") / "matrix.db"
+    runtime = build_engine([SERVICE], f"sqlite:///{db}", clock=ManualClock(T0))
+    yield World(runtime)
+    runtime.close()
+
+
+Request = Callable[[World, dict[str, Any]], tuple[str, str, dict[str, Any]]]
+
+ENDPOINTS: dict[str, Request] = {
+    "get": lambda w, t: ("GET", f"/api/records/ticket/{t['id']}", {}),
+    "update": lambda w, t: ("PATCH", f"/api/records/ticket/{t['id']}",
+                            {"json": {"version": 1, "subject": "changed"}}),
+    "delete": lambda w, t: ("DELETE", f"/api/records/ticket/{t['id']}", {}),
+    "history": lambda w, t: ("GET", f"/api/records/ticket/{t['id']}/history", {}),
+    "transitions": lambda w, t: ("GET", f"/api/records/ticket/{t['id']}/transitions", {}),
+    "take staff transition": lambda w, t: ("POST", f"/api/records/ticket/{t['id']}/"
+                                           "transitions/start", {"json": {"version": 1}}),
+    "reply": lambda w, t: ("POST", "/api/records/ticket_message", {"json": {
+        "ticket": t["id"], "kind": "reply", "body": "any news?", "author_type": "customer"}}),
+    "create on its customer": lambda w, t: ("POST", "/api/records/ticket", {"json": {
+        "subject": "new", "priority": "P3", "customer": t["customer"]}}),
+}
+
+#: role -> endpoint -> (status for the own record, status for the other record)
+EXPECTED: dict[str, dict[str, tuple[int, int]]] = {
+    "admin": {"get": (200, 200), "update": (200, 200), "delete": (204, 204),
+              "history": (200, 200), "transitions": (200, 200),
+              "take staff transition": (200, 200), "reply": (201, 201),
+              "create on its customer": (201, 201)},
+    "supervisor": {"get": (200, 200), "update": (200, 200), "delete": (204, 204),
+                   "history": (200, 200), "transitions": (200, 200),
+                   "take staff transition": (200, 200), "reply": (201, 201),
+                   "create on its customer": (201, 201)},
+    "agent": {"get": (200, 404), "update": (200, 404), "delete": (403, 404),
+              "history": (200, 404), "transitions": (200, 404),
+              "take staff transition": (200, 404), "reply": (201, 403),
+              "create on its customer": (201, 201)},
+    "customer": {"get": (200, 404), "update": (200, 404), "delete": (403, 404),
+                 "history": (200, 404), "transitions": (200, 404),
+                 "take staff transition": (403, 404), "reply": (201, 403),
+                 "create on its customer": (201, 403)},
+}
+
+CASES = [(role, endpoint, which, EXPECTED[role][endpoint][i])
+         for role in ROLES for endpoint in ENDPOINTS
+         for i, which in enumerate(("own", "other"))]
+
+
+def _keys(value: Any) -> set[str]:
+    """Every object key anywhere in a JSON value."""
+    if isinstance(value, dict):
+        return set(value) | {k for v in value.values() for k in _keys(v)}
+    if isinstance(value, list):
+        return {k for v in value for k in _keys(v)}
+    return set()
+
+
+@pytest.mark.parametrize(("role", "endpoint", "which", "status"), CASES,
+                         ids=[f"{r}-{e}-{w}" for r, e, w, _ in CASES])
+def test_role_endpoint_record_matrix(world: World, role: str, endpoint: str, which: str,
+                                     status: int) -> None:
+    ticket = world.ticket(which)
+    method, url, kwargs = ENDPOINTS[endpoint](world, ticket)
+    response = world.clients[role].request(method, url, **kwargs)
+    assert response.status_code == status, response.text
+    if status == 404:
+        error = response.json()["error"]
+        assert error["code"] == "record_not_found"
+        assert error["message"] == f"no ticket with id {ticket['id']}"
+    if role == "customer" and response.content:
+        assert not _keys(response.json()) & TICKET_HIDDEN_FROM_CUSTOMER, response.text
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_lists_count_and_page_only_visible_records(world: World, role: str) -> None:
+    own, other = world.ticket("own"), world.ticket("other")
+    client = world.clients[role]
+    ids: set[int] = set()
+    url = "/api/records/ticket?limit=1"
+    first = client.get(url).json()
+    while url:
+        page = client.get(url).json()
+        ids |= {item["id"] for item in page["items"]}
+        url = page["next"]
+    assert len(ids) == first["total"]
+    sees_other = role in ("admin", "supervisor")
+    assert own["id"] in ids and (other["id"] in ids) == sees_other
+
+
+def test_a_customer_sees_public_replies_of_own_tickets_only(world: World) -> None:
+    own, other = world.ticket("own"), world.ticket("other")
+    reply, note = world.message(own["id"], "reply"), world.message(own["id"], "note")
+    foreign = world.message(other["id"], "reply")
+    client = world.clients["customer"]
+    listed = client.get(f"/api/records/ticket_message?ticket={own['id']}").json()
+    assert [m["id"] for m in listed["items"]] == [reply["id"]] and listed["total"] == 1
+    assert client.get(f"/api/records/ticket_message/{note['id']}").status_code == 404
+    assert client.get(f"/api/records/ticket_message/{foreign['id']}").status_code == 404
+    assert "email_message_id" not in client.get(
+        f"/api/records/ticket_message/{reply['id']}").json()
+    agent = world.clients["agent"].get(f"/api/records/ticket_message?ticket={own['id']}")
+    assert {m["id"] for m in agent.json()["items"]} == {reply["id"], note["id"]}
+
+
+@pytest.mark.parametrize("query", ["queue=billing", "assignee__isnull=true", "sort=queue",
+                                   "sort=-escalated", "tags=internal-tag"])
+def test_filtering_or_sorting_by_a_hidden_field_is_an_unknown_field(
+        world: World, query: str) -> None:
+    response = world.clients["customer"].get(f"/api/records/ticket?{query}")
+    assert response.status_code == 422
+    field = query.split("=")[-1 if query.startswith("sort") else 0].lstrip("-").split("__")[0]
+    # The same answer as for a field that does not exist (a suggestion may follow).
+    assert response.json()["error"]["details"][0]["msg"].startswith(
+        f"unknown field '{field}' on object 'ticket'")
+
+
+def test_hidden_fields_never_appear_in_answers_or_history(world: World) -> None:
+    ticket = world.ticket("own")
+    admin, client = world.clients["admin"], world.clients["customer"]
+    url = f"/api/records/ticket/{ticket['id']}"
+    assert admin.patch(url, json={"version": 1, "queue": "billing-2",
+                                  "assignee": "andy"}).status_code == 200
+    answers = [
+        client.get(url), client.get("/api/records/ticket"),
+        client.patch(url, json={"version": 2, "subject": "still broken"}),
+        client.get(f"{url}/history"), client.get(f"{url}/transitions"),
+        client.get("/api/objects/ticket"),
+    ]
+    for response in answers:
+        assert response.status_code == 200, response.text
+        text = json.dumps(response.json())
+        for name in TICKET_HIDDEN_FROM_CUSTOMER:
+            assert f'"{name}"' not in text, (name, response.request.url)
+    history = answers[3].json()["items"]
+    assert [e["action"] for e in history] == ["create", "update"]  # the queue change is gone
+    assert history[-1]["field"] == "subject"
+
+
+def test_writing_a_hidden_or_read_only_field_is_refused(world: World) -> None:
+    ticket = world.ticket("own")
+    client = world.clients["customer"]
+    url = f"/api/records/ticket/{ticket['id']}"
+    hidden = client.patch(url, json={"version": 1, "queue": "sales"})
+    assert hidden.status_code == 422
+    assert hidden.json()["error"]["details"][0]["msg"] == "unknown field 'queue' on 'ticket'"
+    locked = client.patch(url, json={"version": 1, "priority": "P1"})
+    assert locked.status_code == 422
+    assert locked.json()["error"]["details"][0]["msg"] == "'priority' is read-only"
+
+
+def test_an_update_cannot_move_a_record_out_of_the_users_reach(world: World) -> None:
+    ticket = world.ticket("own")
+    response = world.clients["agent"].patch(f"/api/records/ticket/{ticket['id']}",
+                                            json={"version": 1, "queue": "sales"})
+    assert response.status_code == 403
+    assert response.json()["error"] == {
+        "code": "permission_denied", "details": [],
+        "message": "your roles (agent) may not update ticket records into one with these "
+                   "values"}
+
+
+def test_staff_transitions_are_not_offered_to_customers(world: World) -> None:
+    ticket = world.ticket("own")
+    offered = world.clients["customer"].get(
+        f"/api/records/ticket/{ticket['id']}/transitions").json()
+    assert offered["transitions"] == [] and offered["blocked"] == []
+    refused = world.clients["customer"].post(
+        f"/api/records/ticket/{ticket['id']}/transitions/start", json={"version": 1})
+    assert refused.json()["error"]["message"] == (
+        "transition 'start' is for roles supervisor, agent; yours: customer")
+    agent = world.clients["agent"].get(f"/api/records/ticket/{ticket['id']}/transitions")
+    assert [t["name"] for t in agent.json()["transitions"]] == ["start", "escalate", "merge"]
+
+
+def test_objects_a_role_may_not_touch_look_unknown(world: World) -> None:
+    client = world.clients["customer"]
+    names = [o["name"] for o in client.get("/api/objects").json()["items"]]
+    assert "macro" not in names and "ticket" in names
+    for url in ("/api/records/macro", "/api/records/macro/1", "/api/objects/macro"):
+        response = client.get(url)
+        assert response.status_code == 404 and response.json()["error"]["code"] == (
+            "unknown_object")
+
+
+@pytest.mark.parametrize("url", ["/api/admin/users", "/api/admin/teams", "/api/jobs"])
+@pytest.mark.parametrize("role", ["supervisor", "agent", "customer"])
+def test_admin_endpoints_are_for_admins_only(world: World, role: str, url: str) -> None:
+    response = world.clients[role].get(url)
+    assert response.status_code == 403
+    assert response.json()["error"] == {"code": "permission_denied", "details": [],
+                                        "message": "this endpoint is for admins"}
+    assert world.clients["admin"].get(url).status_code == 200
