@@ -10,7 +10,6 @@ from fastapi.testclient import TestClient
 
 from engine.api.app import create_app
 from engine.runtime.factory import Runtime
-
 from tests.auth_helpers import bearer
 
 from .conftest import MAX_BODY

@@ -6,6 +6,7 @@ from fastapi.testclient import TestClient
 
 from engine.runtime.clock import ManualClock
 
+
 def create(client: TestClient, obj: str, body: dict[str, object]) -> dict[str, object]:
     response = client.post(f"/api/records/{obj}", json=body)
     assert response.status_code == 201, response.text

@@ -11,7 +11,7 @@ from sqlalchemy import Engine, select
 from engine.objects.filter_sql import filter_condition, unsupported_part
 from engine.objects.permissions import AccessPolicy
 from engine.rules_dsl import EvalContext, RecordType, TypeEnv, compile_expression, parse
-from engine.rules_dsl.types import BOOLEAN, INTEGER, ListType, RefType, STRING
+from engine.rules_dsl.types import BOOLEAN, INTEGER, STRING, ListType, RefType
 from engine.runtime.clock import ManualClock
 from engine.runtime.factory import build_runtime
 from tests.runtime.record_objects import T0, create_schema, registry
