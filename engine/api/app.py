@@ -20,6 +20,7 @@ from engine.api.rate_limit import RequestRateLimiter
 from engine.api.records import records_router
 from engine.api.routing import routing_router
 from engine.api.rules import rules_router
+from engine.api.sla import sla_router
 from engine.api.transitions import transitions_router
 from engine.runtime.factory import Runtime
 
@@ -56,6 +57,7 @@ def create_app(
     app.include_router(rules_router(runtime))
     app.include_router(routing_router(runtime))
     app.include_router(transitions_router(runtime))
+    app.include_router(sla_router(runtime))
     app.state.runtime = runtime
     app.state.public_rate_limiter = RequestRateLimiter(runtime.clock, limit=public_rate_limit)
     return app

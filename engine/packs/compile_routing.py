@@ -92,11 +92,13 @@ class _Compiler:
     def compile(self) -> RoutingPolicy | None:
         spec = self.spec
         status = self.machine.field if self.machine else None
-        self.field(spec.queue_field, ("queue_field",), "queue_field", _QUEUE_TYPES, status)
+        queue_ok = self.field(spec.queue_field, ("queue_field",), "queue_field", _QUEUE_TYPES,
+                              status)
         self.field(spec.assignee_field, ("assignee_field",), "assignee_field",
                    (FieldType.STRING,), status)
         queues = self.queues()
-        self.queue_options(queues)
+        if queue_ok:
+            self.queue_options(queues)
         rules = tuple(r for i, r_spec in enumerate(spec.rules)
                       if (r := self.rule(r_spec, ("rules", i), queues)) is not None)
         self.queue_name(spec.fallback, ("fallback",), queues, "fallback")
@@ -152,7 +154,7 @@ class _Compiler:
             if q.strategy == "sticky" and q.sticky_by is None:
                 self.bad("routing_sticky_by_missing",
                          f"queue '{q.name}' is sticky: say which field ties records to an "
-                         "agent with 'sticky_by' (e.g. sticky_by: customer)", (*path, "strategy"))
+                         "agent with 'sticky_by' (e.g. sticky_by: requester)", (*path, "strategy"))
             if q.sticky_by is not None:
                 if q.strategy != "sticky":
                     self.bad("routing_sticky_by_unused",

@@ -697,7 +697,7 @@ class UserAttributeSpec(_Spec):
     type: Literal["string", "integer", "boolean", "reference"]
     """The attribute's type."""
     to: Identifier | None = None
-    """For a ``reference``: the object it points to (``user.customer`` holds that id)."""
+    """For a ``reference``: the object it points to (``user.<name>`` holds that id)."""
     label: Label | None = None
     """The attribute's name as people see it."""
 
@@ -711,7 +711,7 @@ class UsersSpec(_Spec):
     teams. Later packs add attributes or replace one of the same name."""
 
     attributes: dict[Identifier, UserAttributeSpec] = Field(default_factory=dict)
-    """Attribute name → its declaration, e.g. ``customer: {type: reference, to: customer}``."""
+    """Attribute name → its declaration, e.g. ``site: {type: reference, to: site}``."""
 
 
 # -- calendars --------------------------------------------------------------------------------
@@ -902,7 +902,8 @@ class QueueSpec(_Spec):
     ``sticky_by`` value, when eligible; else the least loaded. ``manual``: queue only, nobody
     is assigned."""
     sticky_by: Identifier | None = None
-    """For ``sticky``: the record field whose value ties records together (e.g. ``customer``)."""
+    """For ``sticky``: the record field whose value ties records together (e.g. the
+    requester's organisation)."""
 
     _coerce_label = field_validator("label", mode="before")(
         classmethod(lambda cls, v: _label_from_str(v))

@@ -5,20 +5,28 @@ later, stop runaway cascades, and keep timers in step with the record
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
 
 from engine.errors import ValidationFailed
 from engine.jobs.worker import Worker
+from engine.objects.storage import ensure_schema
+from engine.packs import compile_registry
+from engine.packs.loader import load_packs
 from engine.packs.registry import Registry
+from engine.rules_dsl import INTEGER, STRING
 from engine.runtime.clock import ManualClock
 from engine.runtime.effects import MemoryMailer, MemoryWebhookSender
 from engine.runtime.factory import Runtime, build_runtime
+from engine.workflows.action_registry import ActionCall, ActionRegistry
 from engine.workflows.automation import MAX_CASCADE_DEPTH
 
 from .lab import (  # noqa: F401
+    LAB,
     T0,
     create,
     history,
@@ -263,3 +271,37 @@ def test_ticks_missed_while_down_run_once(runtime: Runtime, worker: Worker,
     assert len(notes(runtime, working["id"])) == 1
     [next_tick] = jobs(runtime, kind="automation.schedule", status="pending")
     assert next_tick["run_at"] == datetime(2026, 4, 6, 7, 0, tzinfo=UTC)  # CEST: 09:00 = 07:00Z
+
+
+# -- developer actions -----------------------------------------------------------------------------
+
+
+def test_a_registered_action_runs_with_its_typed_arguments(
+        tmp_path: Path, db_engine: Engine, clock: ManualClock) -> None:
+    calls: list[tuple[str, int, dict[str, object]]] = []
+
+    def page_on_call(call: ActionCall) -> None:
+        calls.append((call.object, call.record_id, dict(call.args)))
+        call.enqueue("pager", {"team": call.args["team"]}, key=f"page:{call.record_id}")
+        call.comment(f"paged {call.args['team']}")
+
+    actions = ActionRegistry()
+    actions.register("page_on_call", {"team": STRING, "minutes": INTEGER}, page_on_call,
+                     optional=("minutes",))
+    pack = tmp_path / "lab"
+    shutil.copytree(LAB, pack)
+    (pack / "automations" / "page.yaml").write_text(
+        "automation: page\nobject: incident\nwhen: {type: created}\n"
+        "condition: severity == \"urgent\"\n"
+        "actions:\n  - {type: call, action: page_on_call, args: {team: '\"net-\" + title'}}\n",
+        encoding="utf-8")
+    registry = compile_registry(load_packs([pack]), actions=actions)
+    ensure_schema(db_engine, registry.objects, registry.packs, now=T0)
+    runtime = build_runtime(registry, db_engine, clock, actions=actions,
+                            mailer=MemoryMailer(), webhook_sender=MemoryWebhookSender())
+    record = create(runtime, severity="urgent", title="core")
+    create(runtime, severity="low")
+    assert calls == [("incident", record["id"], {"team": "net-core", "minutes": None})]
+    [page] = jobs(runtime, kind="pager")
+    assert (page["payload"], page["record_id"]) == ({"team": "net-core"}, record["id"])
+    assert "paged net-core (automation 'page')" in notes(runtime, record["id"])

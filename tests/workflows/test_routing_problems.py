@@ -43,32 +43,32 @@ CASES = [
     ("unknown_state_category", "[new, open]", "[new, opne]", "invalid_value", "5:20",
      "'opne' is not one of"),
     ("unknown_strategy", "strategy: least_loaded", "strategy: least_load", "invalid_value",
-     "9:36", "did you mean 'least_loaded'"),
+     "9:31", "did you mean 'least_loaded'"),
     ("unknown_key", "{name: rota, strategy: round_robin}",
-     "{name: rota, strategy: round_robin, teem: x}", "unknown_key", "10:39",
+     "{name: rota, strategy: round_robin, teem: x}", "unknown_key", "10:41",
      "did you mean 'team'"),
-    ("duplicate_queue", "{name: rota, strategy", "{name: billing, strategy",
-     "routing_duplicate_queue", "10:11", "declared twice"),
+    ("duplicate_queue", "round_robin}\n", "round_robin}\n  - {name: rota, strategy: manual}\n",
+     "routing_duplicate_queue", "11:12", "declared twice"),
     ("rule_names_an_unknown_queue", "queue: billing,", "queue: biling,",
-     "routing_unknown_queue", "13:55", "did you mean 'billing'"),
+     "routing_unknown_queue", "13:56", "did you mean 'billing'"),
     ("fallback_is_not_a_queue", "fallback: rota", "fallback: general",
      "routing_unknown_queue", "14:11", "queues: vip, billing, rota"),
     ("condition_not_boolean", "when: 'topic == \"billing\"'", "when: topic",
-     "dsl_type_mismatch", "13:29", "rule 'billing'"),
+     "dsl_type_mismatch", "13:27", "rule 'billing'"),
     ("condition_unknown_field", "when: 'topic == \"billing\"'", "when: 'topik == \"billing\"'",
-     "dsl_unknown_name", "13:30", "did you mean 'topic'"),
+     "dsl_unknown_field", "13:28", "did you mean 'topic'"),
     ("skills_not_strings", "skills: [language]", "skills: [client]", "routing_bad_skills",
-     "13:77", "give a string or a list of strings"),
+     "13:74", "give a string or a list of strings"),
     ("skills_ill_typed", "skills: [language]", "skills: [language + 1]", "dsl_type_mismatch",
-     "13:77", "skills"),
+     "13:83", "skills"),
     ("sticky_without_sticky_by", "strategy: sticky, sticky_by: client", "strategy: sticky",
-     "routing_sticky_by_missing", "8:29", "sticky_by: customer"),
+     "routing_sticky_by_missing", "8:27", "say which field ties records"),
     ("sticky_by_without_sticky", "strategy: sticky, sticky_by", "strategy: skills, sticky_by",
-     "routing_sticky_by_unused", "8:48", "needs strategy 'sticky'"),
+     "routing_sticky_by_unused", "8:46", "needs strategy 'sticky'"),
     ("sticky_by_unknown_field", "sticky_by: client", "sticky_by: clinet",
-     "routing_unknown_field", "8:48", "did you mean 'client'"),
+     "routing_unknown_field", "8:46", "did you mean 'client'"),
     ("duplicate_rule", "{name: billing, when", "{name: vip, when", "routing_duplicate_rule",
-     "13:11", "declared twice"),
+     "13:12", "declared twice"),
     ("unknown_supervisor_role", "supervisors: [lead]", "supervisors: [leader]",
      "routing_unknown_role", "6:15", "did you mean 'lead'"),
 ]
@@ -110,8 +110,8 @@ def test_queues_must_be_options_of_an_enum_queue_field(tmp_path: Path) -> None:
     with pytest.raises(PackError) as info:
         load_registry([_write(tmp_path, text)])
     found = [(p.code, f"{p.pos.line}:{p.pos.col}") for p in info.value.problems if p.pos]
-    assert found == [("routing_queue_not_an_option", "8:11"),
-                     ("routing_queue_not_an_option", "10:11")]
+    assert found == [("routing_queue_not_an_option", "8:12"),
+                     ("routing_queue_not_an_option", "10:12")]
     assert "not an option of enum field 'topic'" in info.value.problems[0].message
 
 

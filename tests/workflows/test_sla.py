@@ -182,3 +182,29 @@ def test_restart_catches_up_on_breaches_that_came_due_meanwhile(
     assert found["first_response"]["breached_at"] == "2026-03-02T09:30:00Z"
     assert found["resolution"]["breached_at"] == "2026-03-02T13:00:00Z"
     assert T0 + timedelta(days=2) == clock.now()
+
+
+def test_the_api_shows_every_clock_and_hides_records_the_user_may_not_read(
+        runtime: Runtime, clock: ManualClock) -> None:
+    from fastapi.testclient import TestClient
+
+    from engine.api.app import create_app
+    from tests.auth_helpers import bearer
+
+    record = create(runtime)
+    clock.advance(hours=1)
+    with TestClient(create_app(runtime), raise_server_exceptions=False,
+                    headers=bearer(runtime, "admin")) as client:
+        response = client.get(f"/api/records/incident/{record['id']}/sla")
+        assert response.status_code == 200
+        body = response.json()
+        assert body["sla"] == "incident_sla"
+        assert [c["metric"] for c in body["clocks"]] == ["first_response", "resolution"]
+        first = body["clocks"][0]
+        assert (first["elapsed_seconds"], first["remaining_seconds"], first["percent"]) == (
+            3600, 3 * 3600, 25.0)
+        missing = client.get("/api/records/incident/999/sla")
+        assert (missing.status_code, missing.json()["error"]["code"]) == (404, "record_not_found")
+        anonymous = client.get(f"/api/records/incident/{record['id']}/sla",
+                               headers={"Authorization": ""})
+        assert anonymous.status_code == 401
