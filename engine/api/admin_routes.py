@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from engine.api.auth import current_principal
 from engine.api.errors import ERROR_RESPONSES
+from engine.api.path_ids import Id
 from engine.runtime.factory import Runtime
 from engine.runtime.principal import Principal
 
@@ -64,12 +65,12 @@ def admin_router(runtime: Runtime) -> APIRouter:
                             teams=body.teams, attributes=body.attributes).as_json()
 
     @router.get("/users/{user_id}", summary="Get a user")
-    def get_user(user_id: int) -> dict[str, Any]:
+    def get_user(user_id: Id) -> dict[str, Any]:
         return users.get(user_id).as_json()
 
     @router.patch("/users/{user_id}",
                   summary="Change a user's roles, teams, attributes, password or activity")
-    def change_user(user_id: int, body: UserChange, me: Me) -> dict[str, Any]:
+    def change_user(user_id: Id, body: UserChange, me: Me) -> dict[str, Any]:
         return users.update(user_id, actor=me.name, roles=body.roles, teams=body.teams,
                             attributes=body.attributes, active=body.active,
                             password=body.password, email=body.email,

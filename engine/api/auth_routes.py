@@ -15,6 +15,7 @@ from engine.api.auth import (
     current_principal,
 )
 from engine.api.errors import ERROR_RESPONSES
+from engine.api.path_ids import Id
 from engine.runtime.factory import Runtime
 from engine.runtime.principal import SCOPES, Principal
 from engine.runtime.sessions import SESSION_MAX
@@ -88,7 +89,7 @@ def auth_router(runtime: Runtime) -> APIRouter:
         return {**token.as_json(), "secret": secret}
 
     @router.delete("/tokens/{token_id}", summary="Revoke an API token")
-    def revoke_token(token_id: int, principal: Me) -> dict[str, Any]:
+    def revoke_token(token_id: Id, principal: Me) -> dict[str, Any]:
         return auth.tokens.revoke(token_id, by=principal).as_json()
 
     return router

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 
 from engine.api.errors import ERROR_RESPONSES
+from engine.api.path_ids import Id
 from engine.jobs.queue import MAX_JOB_PAGE, JobQueue
 from engine.runtime.factory import Runtime
 
@@ -32,7 +33,7 @@ def jobs_router(runtime: Runtime) -> APIRouter:
                 "offset": page.offset}
 
     @router.get("/{job_id}", summary="Get a job")
-    def get_job(job_id: int) -> dict[str, Any]:
+    def get_job(job_id: Id) -> dict[str, Any]:
         return queue.get(job_id)
 
     @router.post(
@@ -41,7 +42,7 @@ def jobs_router(runtime: Runtime) -> APIRouter:
         description="Sets it pending with its attempts reset, due now; 409 `job_not_retryable` "
         "for a job in any other state.",
     )
-    def retry_job(job_id: int) -> dict[str, Any]:
+    def retry_job(job_id: Id) -> dict[str, Any]:
         return queue.retry(job_id)
 
     return router

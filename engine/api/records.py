@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from engine.api.auth import current_access
 from engine.api.errors import ERROR_RESPONSES
 from engine.api.json_body import JSON_OBJECT_BODY, json_object_body
+from engine.api.path_ids import Id
 from engine.errors import FieldIssue, ValidationFailed
 from engine.runtime.access import UserAccess
 from engine.runtime.factory import Runtime
@@ -93,7 +94,7 @@ def records_router(runtime: Runtime) -> APIRouter:
 
     @router.get("/{object_name}/{record_id}", summary="Get a record")
     def get_record(
-        object_name: str, record_id: int, access: Access, response: Response
+        object_name: str, record_id: Id, access: Access, response: Response
     ) -> dict[str, Any]:
         record = access.get(object_name, record_id)
         response.headers.update(_etag(record))
@@ -107,7 +108,7 @@ def records_router(runtime: Runtime) -> APIRouter:
         openapi_extra=JSON_OBJECT_BODY,
     )
     def update_record(
-        object_name: str, record_id: int, body: Body, access: Access, response: Response
+        object_name: str, record_id: Id, body: Body, access: Access, response: Response
     ) -> dict[str, Any]:
         version = _version(body)
         with _issues_in_body():
@@ -124,7 +125,7 @@ def records_router(runtime: Runtime) -> APIRouter:
     )
     def delete_record(
         object_name: str,
-        record_id: int,
+        record_id: Id,
         access: Access,
         version: Annotated[int | None, Query(ge=1)] = None,
     ) -> Response:
@@ -132,7 +133,7 @@ def records_router(runtime: Runtime) -> APIRouter:
         return Response(status_code=204)
 
     @router.get("/{object_name}/{record_id}/history", summary="A record's audit trail")
-    def record_history(object_name: str, record_id: int, access: Access) -> dict[str, Any]:
+    def record_history(object_name: str, record_id: Id, access: Access) -> dict[str, Any]:
         return {"items": access.history(object_name, record_id)}
 
     return router

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends
 
 from engine.api.auth import current_access
 from engine.api.errors import ERROR_RESPONSES
+from engine.api.path_ids import Id
 from engine.runtime.access import UserAccess
 from engine.runtime.factory import Runtime
 
@@ -28,7 +29,7 @@ def sla_router(runtime: Runtime) -> APIRouter:
         "`remaining_seconds` (business time), `percent`, `due_at` (while running), "
         "`breached_at`, `breached`, `met` (once stopped).",
     )
-    def record_sla(object_name: str, record_id: int, access: Access) -> dict[str, Any]:
+    def record_sla(object_name: str, record_id: Id, access: Access) -> dict[str, Any]:
         record = access.get(object_name, record_id)  # read access, or 404
         obj = runtime.registry.object(object_name)
         with runtime.database.connect() as conn:

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Response
 from engine.api.auth import current_access
 from engine.api.errors import ERROR_RESPONSES
 from engine.api.json_body import JSON_OBJECT_BODY, json_object_body
+from engine.api.path_ids import Id
 from engine.errors import FieldIssue, ValidationFailed
 from engine.runtime.access import UserAccess
 from engine.runtime.factory import Runtime
@@ -54,7 +55,7 @@ def transitions_router(runtime: Runtime) -> APIRouter:
         description="`transitions` lists those whose `from` matches the record's state and "
         "whose guard holds; `blocked` those whose guard does not, with the part that failed.",
     )
-    def list_transitions(object_name: str, record_id: int, access: Access) -> dict[str, Any]:
+    def list_transitions(object_name: str, record_id: Id, access: Access) -> dict[str, Any]:
         return access.available_transitions(object_name, record_id).as_json()
 
     @router.post(
@@ -66,7 +67,7 @@ def transitions_router(runtime: Runtime) -> APIRouter:
         openapi_extra=JSON_OBJECT_BODY,
     )
     def take_transition(
-        object_name: str, record_id: int, name: str, body: Body, access: Access,
+        object_name: str, record_id: Id, name: str, body: Body, access: Access,
         response: Response,
     ) -> dict[str, Any]:
         version, values = _parse(body)

@@ -12,6 +12,7 @@ from engine.packs.compile_automations import compile_automations
 from engine.packs.compile_calendars import compile_calendars
 from engine.packs.compile_forms import compile_forms
 from engine.packs.compile_objects import compile_objects, text_of
+from engine.packs.compile_reports import compile_reports
 from engine.packs.compile_roles import compile_roles
 from engine.packs.compile_routing import compile_routing
 from engine.packs.compile_sla import compile_sla
@@ -57,6 +58,9 @@ def compile_registry(packs: list[LoadedPack], *, actions: ActionRegistry | None 
     problems += routing_problems
     slas, sla_problems = compile_sla(packs, objects, declared, workflows, calendars, functions)
     problems += sla_problems
+    reports, report_problems = compile_reports(
+        packs, objects, declared, slas, access.role_names, access.user_type, functions)
+    problems += report_problems
     if problems:
         raise PackError(problems)
     infos = tuple(
@@ -71,4 +75,4 @@ def compile_registry(packs: list[LoadedPack], *, actions: ActionRegistry | None 
                     workflows=frozen_map(workflows), calendars=frozen_map(calendars),
                     functions=functions, access=access, automations=frozen_map(automations),
                     routing=frozen_map(routing),
-                    slas=frozen_map(slas))
+                    slas=frozen_map(slas), reports=frozen_map(reports))

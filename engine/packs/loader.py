@@ -20,6 +20,7 @@ from engine.packs.models import (
     UsersSpec,
     WorkflowSpec,
 )
+from engine.packs.report_models import ReportSpec
 from engine.packs.source import SourceDocument, load_yaml_document
 from engine.packs.spec_errors import validate_spec
 
@@ -35,6 +36,7 @@ PACK_FOLDERS: dict[str, type] = {
     "roles": RoleSpec, "users": UsersSpec,
     "calendars": CalendarSpec,
     "routing": RoutingSpec,
+    "reports": ReportSpec,
 }
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from engine.errors import NotFound, did_you_mean
 from engine.objects.model import FormDef, ObjectType, Text, frozen_map
 from engine.objects.permissions import AccessPolicy
+from engine.objects.report_definition import Report
 from engine.rules_dsl import FunctionRegistry
 from engine.rules_dsl.builtin_functions import frozen_default_functions
 from engine.workflows.automation import Automation
@@ -54,6 +55,8 @@ class Registry:
     access: AccessPolicy = field(default_factory=AccessPolicy)
     #: routing policies by name (``routing/``); at most one per object
     routing: Mapping[str, RoutingPolicy] = field(default_factory=frozen_map)
+    #: reports by name (``reports/``), computed in SQL by the runtime
+    reports: Mapping[str, Report] = field(default_factory=frozen_map)
 
     def object(self, name: str) -> ObjectType:
         """The object named ``name``; :class:`NotFound` (with a suggestion) when there is none."""

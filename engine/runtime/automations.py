@@ -162,19 +162,22 @@ class AutomationRunner:
     def _run(self, uow: UnitOfWork, automation: Automation, row: dict[str, Any], depth: int,
              old: Mapping[str, Any] | None, ctx: EvalContext,
              event: Mapping[str, Any] | None = None) -> bool:
-        """Run ``automation``'s actions on ``row`` in a savepoint; ``False`` when one was
-        refused (then nothing of it is kept and the history says why)."""
+        """Run ``automation``'s actions on ``row`` (the record as it is now) in a savepoint;
+        ``False`` when one was refused (then nothing of it is kept and the history says
+        why)."""
         record_id = int(row["id"])
         entries, events = len(uow.entries), len(uow.events)
+        c = self.records._compiled(automation.object)
         try:
             with uow.conn.begin_nested(), self._acting(uow, automation.name, depth):
+                current = row
                 for i, action in enumerate(automation.actions):
-                    current = self.records._load(uow.conn,
-                                                 self.records._compiled(automation.object),
-                                                 record_id)
                     self._runners[type(action)](uow, automation, action,
                                                 {"row": current, "old": old, "ctx": ctx,
                                                  "event": event}, i)
+                    if i + 1 < len(automation.actions) and isinstance(action, _WRITES):
+                        # The next action sees what this one wrote.
+                        current = self.records._load(uow.conn, c, record_id)
         except FlowdeskError as exc:
             del uow.entries[entries:]
             del uow.events[events:]
@@ -226,7 +229,7 @@ class AutomationRunner:
                 "now": uow.now, "actor": uow.actor, "automation": a.name, "object": a.object,
                 "event": s["event"] or {},
                 "sla": self.sla.template_values(uow.conn, a.object, record_id, uow.now)
-                if self.sla is not None else {}}
+                if self.sla is not None and self.sla.definition(a.object) else {}}
 
     def _comment(self, uow: UnitOfWork, a: Automation, action: auto.Comment,
                  s: dict[str, Any], i: int) -> None:
@@ -444,6 +447,10 @@ class AutomationRunner:
                 self._run_unchanged(uow, a, row, {"name": "schedule",
                                                   "tick": job.payload.get("tick")})
         self._enqueue_tick(uow, a, self.next_tick(a.trigger, uow.now))
+
+
+#: Actions that may change the record they run on.
+_WRITES = (SetFields, auto.Assign, auto.TakeTransition, auto.CreateRecord, auto.CallAction)
 
 
 def _matches(trigger: auto.Trigger, event: RecordEvent) -> bool:

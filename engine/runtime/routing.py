@@ -204,17 +204,25 @@ class Router:
     def _reserve(self, conn: Connection, policy: RoutingPolicy, decision: RoutingDecision,
                  record_id: int) -> int | None:
         """Lock the chosen agent's profile and recount their open work; the recounted load
-        when they are full, else ``None`` (the assignment may go ahead)."""
+        when they are full, else ``None`` (the assignment may go ahead).
+
+        On PostgreSQL the lock is taken in a savepoint that is rolled back when the agent is
+        full, which releases it: a command holds at most one full agent's lock at a time, so
+        two commands choosing again never wait on each other in a cycle."""
         assert decision.assignee is not None
         p = self.profiles.table
         user_ids = select(self._users.c.id).where(self._users.c.name == decision.assignee)
         statement = select(p.c.capacity).where(p.c.user_id.in_(user_ids))
-        if self._lock_rows:
+        savepoint = conn.begin_nested() if self._lock_rows else None
+        if savepoint is not None:
             statement = statement.with_for_update()
         capacity = conn.execute(statement).scalar()
         load = self._loads(conn, policy, [decision.assignee], record_id).get(
             decision.assignee, 0)
-        return load if capacity is None or load >= capacity else None
+        full = capacity is None or load >= capacity
+        if savepoint is not None:
+            (savepoint.rollback if full else savepoint.commit)()
+        return load if full else None
 
     def assign_in(self, uow: UnitOfWork, object_name: str, record_id: int,
                   *, note: str | None = None) -> RoutingDecision:

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from dataclasses import field as _field
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateSyntaxError, meta, nodes
+from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, meta, nodes
 from jinja2.sandbox import SandboxedEnvironment
 
-from engine.errors import did_you_mean
+from engine.errors import FlowdeskError, did_you_mean
 
 __all__ = ["TextTemplate", "TemplateProblem", "compile_template", "template_environment",
            "RECORD_ROOTS"]
@@ -56,7 +56,12 @@ class TextTemplate:
     _template: Any = _field(repr=False, compare=False)
 
     def render(self, context: Mapping[str, Any]) -> str:
-        text = str(self._template.render(context))
+        """The rendered text; a template that fails at run time (a null where an object was
+        expected, a sandbox refusal) raises :class:`FlowdeskError` ``template_failed``."""
+        try:
+            text = str(self._template.render(context))
+        except (TemplateError, TypeError, ValueError, ArithmeticError) as exc:
+            raise FlowdeskError(f"template failed: {exc}", code="template_failed") from None
         if len(text) > MAX_RENDERED_CHARS:
             return text[:MAX_RENDERED_CHARS] + "\n[cut: the template rendered too much text]"
         return text

@@ -37,6 +37,17 @@ def _app(tmp_dir: Path) -> Any:
     return create_app(runtime, public_rate_limit=100_000), headers, runtime
 
 
+def _fuzz(operation: Any, headers: dict[str, str]) -> None:
+    @given(case=operation.as_strategy())
+    @settings(max_examples=4, deadline=None, derandomize=True, database=None,
+              suppress_health_check=list(HealthCheck))
+    def run(case: Any) -> None:
+        case.call_and_validate(headers=headers, checks=[
+            not_a_server_error, response_schema_conformance, content_type_conformance])
+
+    run()
+
+
 @pytest.mark.slow
 def test_no_500_and_every_answer_matches_the_schema(tmp_path: Path) -> None:
     app, _, runtime = _app(tmp_path)
@@ -50,15 +61,8 @@ def test_no_500_and_every_answer_matches_the_schema(tmp_path: Path) -> None:
         # deactivating users (which the fuzzer does) must not end the next ones' credential.
         headers = bearer(runtime, f"fuzz-admin-{operations}")
 
-        @given(case=operation.as_strategy())
-        @settings(max_examples=4, deadline=None, derandomize=True, database=None,
-                  suppress_health_check=list(HealthCheck))
-        def run(case: Any, headers: dict[str, str] = headers) -> None:
-            case.call_and_validate(headers=headers, checks=[
-                not_a_server_error, response_schema_conformance, content_type_conformance])
-
         try:
-            run()
+            _fuzz(operation, headers)
         except Exception as exc:  # collect every operation's failure, then report them all
             failures.append(f"{operation.label}: {str(exc)[:800]}")
     runtime.close()

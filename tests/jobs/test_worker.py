@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -164,3 +165,34 @@ def test_an_engine_restart_runs_the_timers_that_came_due_while_it_was_down(
     assert Worker(after, "restarted").run_due().done == 2
     assert [job_id for job_id, _ in ran] == [soon, overdue]
     assert job_row(future)["status"] == "pending"
+
+
+def test_run_forever_runs_jobs_until_stopped(runtime: Runtime, enqueue: Enqueue) -> None:
+    stop = threading.Event()
+    seen: list[int] = []
+
+    def last(job: Job, uow: UnitOfWork) -> None:
+        seen.append(job.id)
+        if job.payload.get("stop"):
+            stop.set()
+
+    first = enqueue("last", {})
+    second = enqueue("last", {"stop": True})
+    Worker(runtime, handlers={"last": last}, batch_size=1).run_forever(stop, poll_interval=0)
+    assert seen == [first, second]
+
+
+def test_on_postgresql_the_lease_bounds_how_long_a_claim_may_idle(
+    runtime: Runtime, enqueue: Enqueue
+) -> None:
+    if runtime.database.dialect.name != "postgresql":
+        pytest.skip("SQLite has one writer at a time; there is no claim to release")
+    settings: list[str] = []
+
+    def show(job: Job, uow: UnitOfWork) -> None:
+        settings.append(uow.conn.exec_driver_sql(
+            "SHOW idle_in_transaction_session_timeout").scalar_one())
+
+    enqueue("show", {})
+    Worker(runtime, handlers={"show": show}, lease=timedelta(seconds=42)).run_due()
+    assert settings == ["42s"]

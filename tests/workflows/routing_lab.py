@@ -44,3 +44,17 @@ def add_agent(runtime: Runtime, name: str, teams: Sequence[str], *, roles: Seque
 def inquiry(runtime: Runtime, **values: Any) -> int:
     record = runtime.records.create("inquiry", {"subject": "Help"} | values, "test")
     return int(record["id"])
+
+
+def assign_in_process(url: str, ids: list[int], barrier: Any, out: Any) -> None:
+    """A worker process: its own engine and runtime; waits for the others, then routes
+    ``ids`` one command each and puts the assignees on ``out``."""
+    from engine.objects.storage import create_database_engine
+    from engine.runtime.clock import ManualClock
+
+    database = create_database_engine(url)
+    runtime = lab_runtime(database, ManualClock(MONDAY), migrate=False)
+    barrier.wait(timeout=60)
+    chosen = [runtime.router.assign("inquiry", rid, "worker").assignee for rid in ids]
+    database.dispose()
+    out.put(chosen)
