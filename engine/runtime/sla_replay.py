@@ -207,6 +207,10 @@ class SlaReplay:
         self._outbox = _CollectingOutbox()
         self.sla = SlaService(registry, records, self._outbox)
         self.calendars = registry.calendars
+        #: Of the last :meth:`replayed` run: deleted records left out, and records whose
+        #: history a condition failed on, as (object, record_id, message).
+        self.deleted = 0
+        self.failures: list[tuple[str, int, str]] = []
 
     # -- choosing what to replay -------------------------------------------------------------
 
@@ -310,8 +314,7 @@ class SlaReplay:
         :attr:`failures`)."""
         obj = self.registry.objects[definition.object]
         cache: dict[tuple[str, Any], dict[str, Any] | None] = {}
-        self.failures: list[tuple[str, int, str]] = []
-        self.deleted = 0
+        self.failures, self.deleted = [], 0
         now = self.clock.now()
         for batch in read_histories(self.database, self.audit.table, obj,
                                     batch_size=self.batch_size, since=since):

@@ -70,7 +70,7 @@ def test_smtp_sends_with_a_message_id_from_the_key(smtp: type[FakeSmtp]) -> None
         (smtplib.SMTPRecipientsRefused({"a@example.com": (550, b"no such user")}),
          "email_rejected", False),
         (smtplib.SMTPRecipientsRefused({"a@example.com": (452, b"mailbox full")}),
-         "email_rejected", True),
+         "email_failed", True),
         (ConnectionRefusedError("refused"), "email_failed", True),
     ],
 )

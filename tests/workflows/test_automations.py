@@ -305,3 +305,32 @@ def test_a_registered_action_runs_with_its_typed_arguments(
     [page] = jobs(runtime, kind="pager")
     assert (page["payload"], page["record_id"]) == ({"team": "net-core"}, record["id"])
     assert "paged net-core (automation 'page')" in notes(runtime, record["id"])
+
+
+def test_a_second_domain_runs_its_own_schedule(db_engine: Engine) -> None:
+    from engine.packs import load_registry
+
+    loans = load_registry([LAB.parent / "equipment_loans"])
+    ensure_schema(db_engine, loans.objects, loans.packs, now=T0)
+    clock = ManualClock(T0)
+    runtime = build_runtime(loans, db_engine, clock, mailer=MemoryMailer(),
+                            webhook_sender=MemoryWebhookSender())
+    runtime.automations.start_schedules()
+    item = runtime.records.create("equipment", {"name": "Oscilloscope",
+                                                "category": "measurement"}, "lab")
+    who = runtime.records.create("borrower", {"name": "Ada", "email": "ada@lab.test"}, "lab")
+    loan = runtime.records.create("loan", {"equipment": item["id"], "borrower": who["id"],
+                                           "borrowed_at": T0.isoformat(),
+                                           "due_back": "2026-03-03"}, "lab")
+    loan = runtime.transitions.transition("loan", loan["id"], "hand_out",
+                                          expected_version=loan["version"], actor="lab")
+    worker = Worker(runtime, "loans")
+    clock.set(datetime(2026, 3, 3, 7, 0, tzinfo=UTC))  # 08:00 Berlin, the due day: not late
+    worker.run_due()
+    assert runtime.records.get("loan", loan["id"])["state"] == "out"
+    clock.set(datetime(2026, 3, 4, 7, 0, tzinfo=UTC))
+    worker.run_due()
+    assert runtime.records.get("loan", loan["id"])["state"] == "overdue"
+    [email] = jobs(runtime, kind="email")
+    assert email["payload"]["to"] == ["ada@lab.test"]
+    assert email["payload"]["body"] == "It was due back on 2026-03-03."

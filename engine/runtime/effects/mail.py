@@ -101,11 +101,11 @@ class SmtpMailer:
                     smtp.login(s.username, s.password or "")
                 smtp.send_message(message)
         except smtplib.SMTPRecipientsRefused as exc:
-            codes = [code for code, _ in exc.recipients.values()]
+            transient = any(400 <= code < 500 for code, _ in exc.recipients.values())
             raise JobFailed(
                 f"the mail server refused the recipients: {exc.recipients}",
-                code="email_rejected",
-                retryable=any(400 <= c < 500 for c in codes),
+                code="email_failed" if transient else "email_rejected",
+                retryable=transient,
             ) from exc
         except smtplib.SMTPResponseException as exc:
             raise JobFailed(
