@@ -18,6 +18,7 @@ from engine.api.jobs import jobs_router
 from engine.api.objects import objects_router
 from engine.api.rate_limit import RequestRateLimiter
 from engine.api.records import records_router
+from engine.api.reports import reports_router
 from engine.api.routing import routing_router
 from engine.api.rules import rules_router
 from engine.api.sla import sla_router
@@ -58,6 +59,7 @@ def create_app(
     app.include_router(routing_router(runtime))
     app.include_router(transitions_router(runtime))
     app.include_router(sla_router(runtime))
+    app.include_router(reports_router(runtime))
     app.state.runtime = runtime
     app.state.public_rate_limiter = RequestRateLimiter(runtime.clock, limit=public_rate_limit)
     return app

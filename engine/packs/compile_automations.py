@@ -37,6 +37,7 @@ from engine.packs.models import (
     TransitionAction,
     TransitionedTrigger,
     UpdatedTrigger,
+    UpdateRelatedAction,
     WebhookAction,
 )
 from engine.packs.source import SourceDocument
@@ -92,7 +93,7 @@ def compile_automations(
                     f"{did_you_mean(spec.object, declared)}", doc.pos(("object",))))
             continue
         result = _Compiler(
-            spec, doc, objects, records, machines.get(spec.object), problems,
+            spec, doc, objects, records, machines, problems,
             calendars=calendars, actions=actions or ActionRegistry(), functions=functions,
         ).compile()
         if result is not None:
@@ -113,12 +114,13 @@ class _Compiler:
 
     def __init__(self, spec: AutomationSpec, doc: SourceDocument,
                  objects: Mapping[str, ObjectType], records: Mapping[str, RecordType],
-                 machine: StateMachine | None, problems: list[Problem], *,
+                 machines: Mapping[str, StateMachine], problems: list[Problem], *,
                  calendars: Collection[str] | None, actions: ActionRegistry,
                  functions: FunctionRegistry | None) -> None:
         self.spec, self.doc, self.objects, self.records = spec, doc, objects, records
         self.obj = objects[spec.object]
-        self.machine, self.problems = machine, problems
+        self.machines, self.problems = machines, problems
+        self.machine = machines.get(spec.object)
         self.calendars, self.actions, self.functions = calendars, actions, functions
         self.before = len(problems)
         changes = isinstance(spec.when, _CHANGE_TRIGGERS)
@@ -343,6 +345,8 @@ class _Compiler:
             return auto.CallWebhook(spec.url, spec.secret_env, tuple(payload))
         if isinstance(spec, CreateRecordAction):
             return self.create_record(spec, path)
+        if isinstance(spec, UpdateRelatedAction):
+            return self.update_related(spec, path)
         assert isinstance(spec, CallAction)
         return self.call(spec, path)
 
@@ -425,6 +429,22 @@ class _Compiler:
         if values is None or len(templates) < len(spec.templates) or missing:
             return None
         return auto.CreateRecord(target.name, values, tuple(templates))
+
+    def update_related(self, spec: UpdateRelatedAction,
+                       path: tuple[Any, ...]) -> auto.UpdateRelated | None:
+        if not self.field(self.obj, spec.via, (*path, "via"), "update_related", settable=False):
+            return None
+        via = self.obj.fields[spec.via]
+        if via.type is not FieldType.REFERENCE or via.reference_to not in self.objects:
+            self.bad("automation_not_a_reference",
+                     f"update_related: '{spec.via}' is a {via.type} field; 'via' names a "
+                     "reference field", (*path, "via"))
+            return None
+        target = self.objects[via.reference_to]
+        machine = self.machines.get(target.name)
+        values = self.values(target, spec.values, (*path, "values"), "update_related",
+                             status_field=machine.field if machine else None)
+        return auto.UpdateRelated(spec.via, target.name, values) if values is not None else None
 
     def call(self, spec: CallAction, path: tuple[Any, ...]) -> auto.CallAction | None:
         registered = self.actions.get(spec.action)

@@ -150,13 +150,14 @@ class _ReportCompiler:
         measures = [m for i, ms in enumerate(spec.measures)
                     if (m := self.measure(ms, ("measures", i))) is not None]
         seen: dict[str, str] = {}
-        for kind, items in (("group_by", dimensions), ("measures", measures)):
-            for i, item in enumerate(items):
-                if item.name in seen:
-                    self.problem("report_duplicate_column",
-                                 f"two columns are named '{item.name}' (also in "
-                                 f"{seen[item.name]}); give one a 'name:'", (kind, i))
-                seen[item.name] = kind
+        names = [("group_by", i, d.name) for i, d in enumerate(dimensions)]
+        names += [("measures", i, m.name) for i, m in enumerate(measures)]
+        for kind, i, name in names:
+            if name in seen:
+                self.problem("report_duplicate_column",
+                             f"two columns are named '{name}' (also in {seen[name]}); give "
+                             "one a 'name:'", (kind, i))
+            seen[name] = kind
         known = ("admin", *roles)
         for i, role in enumerate(spec.roles):
             if role not in known:

@@ -599,6 +599,19 @@ class CreateRecordAction(_Spec):
     """Text fields of the new record → Jinja2 templates over the triggering record."""
 
 
+class UpdateRelatedAction(_Spec):
+    """Set fields of the record a reference field points to (the ticket of a message, say);
+    nothing happens when the reference is empty."""
+
+    type: Literal["update_related"]
+    """The action type."""
+    via: Identifier
+    """A reference field of this automation's object."""
+    values: dict[Identifier, DslText] = Field(min_length=1)
+    """Field of the referenced record → rule-DSL expression over the triggering record (reach
+    the referenced record's own values through the reference: ``ticket.reopen_count + 1``)."""
+
+
 class CallAction(_Spec):
     """Run an action a developer registered (entry-point group ``flowdesk.actions``)."""
 
@@ -612,7 +625,7 @@ class CallAction(_Spec):
 
 AutomationActionSpec = Annotated[
     SetFieldsAction | TransitionAction | AssignAction | CommentAction | SendEmailAction
-    | WebhookAction | CreateRecordAction | CallAction,
+    | WebhookAction | CreateRecordAction | UpdateRelatedAction | CallAction,
     Field(discriminator="type"),
 ]
 

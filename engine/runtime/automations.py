@@ -111,7 +111,8 @@ class AutomationRunner:
             SetFields: self._set, auto.Assign: self._assign,
             auto.TakeTransition: self._transition, auto.Comment: self._comment,
             auto.SendEmail: self._send_email, auto.CallWebhook: self._webhook,
-            auto.CreateRecord: self._create_record, auto.CallAction: self._call,
+            auto.CreateRecord: self._create_record, auto.UpdateRelated: self._update_related,
+            auto.CallAction: self._call,
         }
 
     def job_handlers(self) -> dict[str, JobHandler]:
@@ -277,6 +278,15 @@ class AutomationRunner:
         context = self._template_context(uow, a, s) if action.templates else {}
         values.update((name, t.render(context)) for name, t in action.templates)
         self.records.create_in(uow, action.object, values, note=self._note(a))
+
+    def _update_related(self, uow: UnitOfWork, a: Automation, action: auto.UpdateRelated,
+                        s: dict[str, Any], i: int) -> None:
+        target = s["row"].get(action.via)
+        if target is None:
+            return
+        values = {name: e.evaluate(s["row"], s["ctx"]) for name, e in action.values}
+        self.records.update_in(uow, action.object, int(target), values,
+                               note=f"{self._note(a)} on {a.object} {s['row']['id']}")
 
     def _call(self, uow: UnitOfWork, a: Automation, action: auto.CallAction,
               s: dict[str, Any], i: int) -> None:

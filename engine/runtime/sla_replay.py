@@ -244,12 +244,10 @@ class SlaReplay:
         (the clocks on record) only tells which thresholds crossed by ``now`` were raised."""
         row: dict[str, Any] = dict.fromkeys(obj.fields)
         clocks: dict[str, ClockState] = {}
-        version = 0
-        for change in history.changes:
+        for version, change in enumerate(history.changes, start=1):
             if change.deleted:
                 break
             old = None if change.creating else dict(row)
-            version += 1
             if change.creating:
                 row.update(change.values, id=history.record_id, created_at=change.at,
                            created_by=change.actor)
@@ -258,7 +256,7 @@ class SlaReplay:
                 changed = frozenset(k for k, v in change.values.items() if row.get(k) != v)
                 row.update(change.values)
             row.update(updated_at=change.at, version=version)
-            clocks = self._timers_until(definition, clocks, change.at)
+            pass
             ctx = EvalContext(now=change.at, load=load, old=old, changed=changed)
             facts = Facts(dict(row), self.sla.category(obj.name, row), ctx,
                           creating=change.creating)
@@ -358,7 +356,7 @@ class SlaReplay:
             t.c.record_id <= batch[-1].record_id)).mappings()
         out: dict[int, dict[str, ClockState]] = {}
         for r in rows:
-            out.setdefault(r["record_id"], {})[r["metric"]] = clock_from_row(r)
+            out.setdefault(r["record_id"], {})[r["metric"]] = clock_from_row(dict(r))
         return out
 
     def replay(self, object_name: str | None = None, *, dry_run: bool = False,

@@ -115,7 +115,7 @@ def simulate(replay: SlaReplay, proposed: SlaDefinition, since: datetime) -> Sim
     result = Simulation(proposed.name, current.object, since, now)
     calendars = replay.calendars
     for batch in replay.replayed(current, since=since, with_stored=False):
-        for history, _, clocks in batch:
+        for _, _, clocks in batch:
             result.records += 1
             result.before.count(clocks.values(), now, calendars)
     result.failed += replay.failures

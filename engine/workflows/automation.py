@@ -21,7 +21,7 @@ from engine.workflows.templates import TextTemplate
 __all__ = [
     "OnCreated", "OnUpdated", "OnTransitioned", "AfterTime", "OnSchedule", "OnEvent", "Trigger",
     "TakeTransition", "Assign", "Comment", "SendEmail", "CallWebhook", "CreateRecord",
-    "CallAction", "AutomationAction", "Automation", "MAX_CASCADE_DEPTH",
+    "UpdateRelated", "CallAction", "AutomationAction", "Automation", "MAX_CASCADE_DEPTH",
 ]
 
 #: How deep automations may trigger each other inside one command: a change made by an
@@ -137,6 +137,15 @@ class CreateRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class UpdateRelated:
+    #: The reference field of the automation's object, and the object it points to.
+    via: str
+    object: str
+    values: tuple[tuple[str, CompiledExpression], ...]
+    type: str = "update_related"
+
+
+@dataclass(frozen=True, slots=True)
 class CallAction:
     """A developer's registered action (``engine.workflows.action_registry``)."""
 
@@ -147,7 +156,7 @@ class CallAction:
 
 AutomationAction = (
     SetFields | TakeTransition | Assign | Comment | SendEmail | CallWebhook | CreateRecord
-    | CallAction
+    | UpdateRelated | CallAction
 )
 
 
