@@ -108,8 +108,19 @@ def _add(pair: tuple[BusinessCalendar, datetime], target: timedelta) -> datetime
     return pair[0].add(pair[1], target)
 
 
+# -- routing -------------------------------------------------------------------------------------
+
+
+def routing_section(n: int, seed: int) -> list[Row]:
+    """Assignment decisions among 1,000 agents; see ``bench/routing_decisions.py``."""
+    from routing_decisions import measure  # bench/ is the script's folder
+
+    return [Row("routing", *measured) for measured in measure(n, seed)]
+
+
 SECTIONS: dict[str, Callable[[int, int], list[Row]]] = {
     "calendar": calendar_section,
+    "routing": routing_section,
 }
 
 

@@ -51,7 +51,7 @@ def compile_registry(packs: list[LoadedPack], *, actions: ActionRegistry | None 
     problems += access_problems
     automations, automation_problems = compile_automations(
         packs, objects, declared, workflows, calendars=calendars, actions=actions,
-        functions=functions)
+        functions=functions, roles=access.role_names)
     problems += automation_problems
     routing, routing_problems = compile_routing(packs, objects, declared, workflows,
                                                 roles=access.role_names, functions=functions)

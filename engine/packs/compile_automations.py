@@ -30,6 +30,7 @@ from engine.packs.models import (
     CreateRecordAction,
     DslText,
     EventTrigger,
+    NotifyAction,
     ScheduleTrigger,
     SendEmailAction,
     SetFieldsAction,
@@ -75,6 +76,7 @@ def compile_automations(
     calendars: Collection[str] | None = None,
     actions: ActionRegistry | None = None,
     functions: FunctionRegistry | None = None,
+    roles: Collection[str] | None = None,
 ) -> tuple[dict[str, auto.Automation], list[Problem]]:
     """Compile every pack's automations. ``calendars`` names the calendars a time trigger may
     count business time on; ``actions`` holds the developer actions ``type: call`` may name."""
@@ -95,7 +97,7 @@ def compile_automations(
         result = _Compiler(
             spec, doc, objects, records, machines, problems,
             calendars=calendars, actions=actions or ActionRegistry(), functions=functions,
-        ).compile()
+            roles=roles).compile()
         if result is not None:
             compiled[result.name] = result
     return compiled, problems
@@ -116,12 +118,13 @@ class _Compiler:
                  objects: Mapping[str, ObjectType], records: Mapping[str, RecordType],
                  machines: Mapping[str, StateMachine], problems: list[Problem], *,
                  calendars: Collection[str] | None, actions: ActionRegistry,
-                 functions: FunctionRegistry | None) -> None:
+                 functions: FunctionRegistry | None, roles: Collection[str] | None) -> None:
         self.spec, self.doc, self.objects, self.records = spec, doc, objects, records
         self.obj = objects[spec.object]
         self.machines, self.problems = machines, problems
         self.machine = machines.get(spec.object)
         self.calendars, self.actions, self.functions = calendars, actions, functions
+        self.roles = roles
         self.before = len(problems)
         changes = isinstance(spec.when, _CHANGE_TRIGGERS)
         self.env = TypeEnv.for_record(records, self.obj.name, change_context=changes)
@@ -347,6 +350,8 @@ class _Compiler:
             return self.create_record(spec, path)
         if isinstance(spec, UpdateRelatedAction):
             return self.update_related(spec, path)
+        if isinstance(spec, NotifyAction):
+            return self.notify(spec, path)
         assert isinstance(spec, CallAction)
         return self.call(spec, path)
 
@@ -444,7 +449,45 @@ class _Compiler:
         machine = self.machines.get(target.name)
         values = self.values(target, spec.values, (*path, "values"), "update_related",
                              status_field=machine.field if machine else None)
-        return auto.UpdateRelated(spec.via, target.name, values) if values is not None else None
+        if spec.transition is not None:
+            if machine is None:
+                self.bad("automation_no_workflow",
+                         f"update_related: object '{target.name}' has no workflow to take "
+                         f"'{spec.transition}' in", (*path, "transition"))
+                return None
+            if spec.transition not in machine.transitions:
+                self.bad("automation_unknown_transition",
+                         f"workflow '{machine.name}' has no transition '{spec.transition}'"
+                         f"{did_you_mean(spec.transition, machine.transitions)}",
+                         (*path, "transition"))
+                return None
+        elif not spec.values:
+            self.bad("automation_nothing_to_do",
+                     "update_related needs 'values', a 'transition', or both", path)
+            return None
+        if values is None:
+            return None
+        return auto.UpdateRelated(spec.via, target.name, values, spec.transition)
+
+    def notify(self, spec: NotifyAction, path: tuple[Any, ...]) -> auto.Notify | None:
+        users = self.addresses(spec.users, (*path, "users"), "notify 'users'") \
+            if spec.users is not None else None
+        teams = self.addresses(spec.teams, (*path, "teams"), "notify 'teams'") \
+            if spec.teams is not None else None
+        for i, role in enumerate(spec.roles):
+            if self.roles is not None and role not in self.roles:
+                self.bad("automation_unknown_role",
+                         f"notify: unknown role '{role}'{did_you_mean(role, self.roles)}",
+                         (*path, "roles", i))
+        if spec.users is None and spec.teams is None and not spec.roles:
+            self.bad("automation_nothing_to_do",
+                     "notify needs 'users', 'roles' or 'teams' to send to", path)
+        subject = self.template(spec.subject, (*path, "subject"), "notify 'subject'")
+        body = self.template(spec.body, (*path, "body"), "notify 'body'")
+        if subject is None or body is None or (spec.users is not None and users is None) \
+                or (spec.teams is not None and teams is None):
+            return None
+        return auto.Notify(users, frozenset(spec.roles), teams, subject, body)
 
     def call(self, spec: CallAction, path: tuple[Any, ...]) -> auto.CallAction | None:
         registered = self.actions.get(spec.action)

@@ -607,9 +607,31 @@ class UpdateRelatedAction(_Spec):
     """The action type."""
     via: Identifier
     """A reference field of this automation's object."""
-    values: dict[Identifier, DslText] = Field(min_length=1)
+    values: dict[Identifier, DslText] = Field(default_factory=dict)
     """Field of the referenced record → rule-DSL expression over the triggering record (reach
     the referenced record's own values through the reference: ``ticket.reopen_count + 1``)."""
+    transition: Identifier | None = None
+    """A transition of the referenced record's workflow to take after setting the values (a
+    customer's reply resumes a ticket that waited for it)."""
+
+
+class NotifyAction(_Spec):
+    """Email users of the desk (not customers): by name, by role and by team. Users without
+    an email address or switched off are left out; one email goes to all, through the
+    outbox."""
+
+    type: Literal["notify"]
+    """The action type."""
+    users: DslText | None = None
+    """A rule-DSL expression giving a user name or a list of them (e.g. ``assignee``)."""
+    roles: list[Identifier] = Field(default_factory=list)
+    """Every user with one of these roles (e.g. ``[supervisor]``)."""
+    teams: DslText | None = None
+    """A rule-DSL expression giving a team name or a list of them (e.g. ``queue``)."""
+    subject: str
+    """A Jinja2 template for the subject line."""
+    body: str
+    """A Jinja2 template for the plain-text body."""
 
 
 class CallAction(_Spec):
@@ -625,7 +647,7 @@ class CallAction(_Spec):
 
 AutomationActionSpec = Annotated[
     SetFieldsAction | TransitionAction | AssignAction | CommentAction | SendEmailAction
-    | WebhookAction | CreateRecordAction | UpdateRelatedAction | CallAction,
+    | WebhookAction | CreateRecordAction | UpdateRelatedAction | NotifyAction | CallAction,
     Field(discriminator="type"),
 ]
 
@@ -953,8 +975,8 @@ class RoutingSpec(_Spec):
     """The record field (string or enum) that holds the queue's name."""
     assignee_field: Identifier
     """The record field (string) that holds the assigned agent's user name."""
-    open_states: list[Literal["new", "open", "pending", "resolved", "closed"]] = Field(
-        default_factory=lambda: ["new", "open", "pending"])
+    open_states: list[StateCategory] = Field(
+        default_factory=lambda: list[StateCategory](["new", "open", "pending"]))
     """The workflow state categories that count as an agent's open work (their load). An
     object without a workflow counts every assigned record."""
     queues: list[QueueSpec] = Field(min_length=1)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, insert, select, update
+from sqlalchemy import Connection, Select, Table, insert, select, update
 
 from engine.errors import FieldIssue, NotFound, ValidationFailed, did_you_mean
 from engine.objects.storage.agent_tables import AGENT_PROFILES
@@ -97,12 +97,16 @@ class AgentProfiles:
             last_assigned_at=r.last_assigned_at, has_profile=r.profile_id is not None)
             for r in rows]
 
-    def members(self, conn: Connection, team: str) -> list[AgentProfile]:
-        """The active members of ``team``, with their profiles, by name."""
-        ids = (select(self._members.c.user_id)
-               .join(self._teams, self._teams.c.id == self._members.c.team_id)
-               .where(self._teams.c.name == team))
-        return self._profiles(conn, self._users.c.id.in_(ids))
+    def online_members(self, team: str) -> Select[Any]:
+        """A query of the active members of ``team`` who are online (the only agents routing
+        may choose): user id, name, skills, capacity, calendar, last assignment."""
+        p, u, m, t = self.table, self._users, self._members, self._teams
+        return (select(u.c.id, u.c.name, p.c.skills, p.c.capacity, p.c.calendar,
+                       p.c.last_assigned_at)
+                .join(p, p.c.user_id == u.c.id)
+                .join(m, m.c.user_id == u.c.id)
+                .join(t, t.c.id == m.c.team_id)
+                .where(t.c.name == team, u.c.active.is_(True), p.c.availability == "online"))
 
     def agents(self, conn: Connection, teams: Sequence[str] = ()) -> list[AgentProfile]:
         """Every active user with a profile or a membership of one of ``teams``, by name."""

@@ -34,6 +34,7 @@ from engine.runtime.outbox import Job, JobHandler, Outbox
 from engine.runtime.records import RecordService
 from engine.runtime.sla import SLA_CHECK_JOB, SlaService
 from engine.runtime.transitions import TransitionService
+from engine.runtime.desk_users import DeskDirectory
 from engine.runtime.unit_of_work import UnitOfWork
 from engine.workflows import automation as auto
 from engine.workflows.action_registry import ActionRegistry
@@ -85,6 +86,7 @@ class AutomationRunner:
         #: SLA clocks move on every change before automations look at it, so templates and
         #: conditions see them; their warnings and breaches come back as engine events.
         self.sla = sla
+        self._directory = DeskDirectory()
         self.actions = actions or ActionRegistry()
         enabled = [a for a in registry.automations.values() if a.enabled]
         self._on_change: dict[str, tuple[Automation, ...]] = {}
@@ -112,6 +114,7 @@ class AutomationRunner:
             auto.TakeTransition: self._transition, auto.Comment: self._comment,
             auto.SendEmail: self._send_email, auto.CallWebhook: self._webhook,
             auto.CreateRecord: self._create_record, auto.UpdateRelated: self._update_related,
+            auto.Notify: self._notify,
             auto.CallAction: self._call,
         }
 
@@ -284,9 +287,34 @@ class AutomationRunner:
         target = s["row"].get(action.via)
         if target is None:
             return
+        note = f"{self._note(a)} on {a.object} {s['row']['id']}"
         values = {name: e.evaluate(s["row"], s["ctx"]) for name, e in action.values}
-        self.records.update_in(uow, action.object, int(target), values,
-                               note=f"{self._note(a)} on {a.object} {s['row']['id']}")
+        if values:
+            self.records.update_in(uow, action.object, int(target), values, note=note)
+        if action.transition is not None:
+            self.transitions.take_in(uow, action.object, int(target), action.transition, {},
+                                     note=note)
+
+    def _notify(self, uow: UnitOfWork, a: Automation, action: auto.Notify, s: dict[str, Any],
+                i: int) -> None:
+        names = set(_addresses(action.users.evaluate(s["row"], s["ctx"]))) \
+            if action.users else set()
+        teams = set(_addresses(action.teams.evaluate(s["row"], s["ctx"]))) \
+            if action.teams else set()
+        to = self._directory.addresses(uow.conn, names, action.roles, teams)
+        record_id = int(s["row"]["id"])
+        if not to:
+            uow.log(a.object, record_id, "comment",
+                    note=f"{self._note(a)}: nobody to notify (no active user with an email)")
+            return
+        context = self._template_context(uow, a, s)
+        subject = action.subject.render(context).strip()
+        self.outbox.enqueue(uow, "email", {"to": to, "cc": [], "subject": subject,
+                                           "body": action.body.render(context)},
+                            key=self._job_key(uow, a, s, i), object=a.object,
+                            record_id=record_id)
+        uow.log(a.object, record_id, "email_queued",
+                note=f"{self._note(a)}: to {', '.join(to)}: {subject}")
 
     def _call(self, uow: UnitOfWork, a: Automation, action: auto.CallAction,
               s: dict[str, Any], i: int) -> None:

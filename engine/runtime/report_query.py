@@ -36,6 +36,7 @@ from sqlalchemy import (
     true,
     union_all,
 )
+from sqlalchemy.types import NullType
 
 from engine.objects.filter_sql import filter_condition
 from engine.objects.model import FieldType, ObjectType
@@ -188,7 +189,7 @@ class _Builder:
         cte = select(*columns).select_from(source).where(*self.scope(scope)).cte("report_rows")
         measures = [self.aggregate(i, m, cte).label(f"m{i}")
                     for i, m in enumerate(report.measures)]
-        totals = select(*[cast(null(), cte.c[f"d{i}"].type).label(f"d{i}")
+        totals = select(*[_typed_null(cte.c[f"d{i}"].type).label(f"d{i}")
                           for i in range(len(dims))],
                         *measures, literal(1).label(TOTAL)).select_from(cte)
         if not dims:
@@ -197,6 +198,11 @@ class _Builder:
         grouped = (select(*keys, *measures, literal(0).label(TOTAL))
                    .select_from(cte).group_by(*keys))
         return union_all(grouped, totals)
+
+
+def _typed_null(type_: Any) -> Any:
+    # PostgreSQL resolves a UNION's column types from both sides: give NULL the key's type.
+    return null() if isinstance(type_, NullType) else cast(null(), type_)
 
 
 def build_report_statement(

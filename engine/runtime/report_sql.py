@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import BigInteger, Connection, DateTime, Integer, cast, func
+from sqlalchemy import BigInteger, Connection, DateTime, Integer, String, cast, func
 
 __all__ = ["BUCKET_FUNCTION", "bucket_start", "seconds_between", "bucket_expression",
            "prepare_connection"]
@@ -75,7 +75,8 @@ def bucket_expression(column: Any, unit: str, tz: str, dialect: str, *,
                       is_date: bool = False) -> Any:
     """The ISO date (``YYYY-MM-DD`` text) of the start of ``column``'s bucket."""
     if dialect == "sqlite":
-        return getattr(func, BUCKET_FUNCTION)(column, unit, tz, 1 if is_date else 0)
+        return getattr(func, BUCKET_FUNCTION)(column, unit, tz, 1 if is_date else 0,
+                                             type_=String())
     local = (cast(column, DateTime(timezone=False)) if is_date
              else func.timezone(tz, column))
-    return func.to_char(func.date_trunc(unit, local), "YYYY-MM-DD")
+    return func.to_char(func.date_trunc(unit, local), "YYYY-MM-DD", type_=String())

@@ -17,7 +17,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    Table,
+    and_,
+    func,
+    insert,
+    select,
+    update,
+)
 
 from engine.errors import NotFound, did_you_mean
 from engine.objects.permissions import ADMIN_ROLE
@@ -125,17 +135,19 @@ class Router:
             raise NotFound(f"no {object_name} with id {record_id}", code="record_not_found")
         return dict(row)
 
-    def _open_work(self, policy: RoutingPolicy) -> Any:
+    def _open_work(self, policy: RoutingPolicy) -> tuple[Table, ColumnElement[bool]]:
+        """The object's table and the condition selecting assigned open records."""
         table = self._records.table(policy.object)
-        condition = table.c[policy.assignee_field].is_not(None)
+        condition: ColumnElement[bool] = table.c[policy.assignee_field].is_not(None)
         if policy.status_field is not None:
             condition = and_(condition, table.c[policy.status_field].in_(
                 sorted(policy.open_states)))
         return table, condition
 
-    def _loads(self, conn: Connection, policy: RoutingPolicy, names: list[str],
+    def _loads(self, conn: Connection, policy: RoutingPolicy, names: list[str] | Select[Any],
                record_id: int | None) -> dict[str, int]:
-        if not names:
+        """Open work per agent of ``names`` (a list, or a query of names)."""
+        if isinstance(names, list) and not names:
             return {}
         table, condition = self._open_work(policy)
         assignee = table.c[policy.assignee_field]
@@ -161,20 +173,34 @@ class Router:
 
     def _states(self, conn: Connection, policy: RoutingPolicy, match: RouteMatch,
                 record_id: int | None, everyone: bool) -> list[AgentState]:
-        profiles: list[AgentProfile] = (
-            self.profiles.agents(conn, [match.queue.team]) if everyone
-            else self.profiles.members(conn, match.queue.team))
-        names = [p.name for p in profiles]
-        loads = self._loads(conn, policy, names, record_id)
-        turns = {r.user_id: r.last_assigned_at for r in conn.execute(
-            select(self._turns.c.user_id, self._turns.c.last_assigned_at)
-            .where(self._turns.c.queue == match.queue.name,
-                   self._turns.c.user_id.in_([p.user_id for p in profiles])))}
+        """The agents a decision weighs: the queue team's online members (one query for them
+        and their turns in the queue, one for their open work), or, for an explanation, every
+        agent with why each is in or out."""
+        queue = match.queue
+        turns = self._turns
+        if not everyone:
+            members = self.profiles.online_members(queue.team)
+            statement = members.add_columns(turns.c.last_assigned_at.label("turn")).outerjoin(
+                turns, and_(turns.c.user_id == self._users.c.id, turns.c.queue == queue.name))
+            rows = conn.execute(statement).all()
+            names = members.with_only_columns(self._users.c.name)
+            loads = self._loads(conn, policy, names, record_id) if rows else {}
+            return [AgentState(
+                name=r.name, teams=frozenset((queue.team,)), skills=frozenset(r.skills),
+                capacity=r.capacity, availability="online", calendar=r.calendar,
+                load=loads.get(r.name, 0), last_assigned_at=r.last_assigned_at,
+                queue_last_assigned_at=r.turn) for r in rows]
+        profiles: list[AgentProfile] = self.profiles.agents(conn, [queue.team])
+        loads = self._loads(conn, policy, [p.name for p in profiles], record_id)
+        queue_turns = {r.user_id: r.last_assigned_at for r in conn.execute(
+            select(turns.c.user_id, turns.c.last_assigned_at)
+            .where(turns.c.queue == queue.name,
+                   turns.c.user_id.in_([p.user_id for p in profiles])))}
         return [AgentState(
             name=p.name, teams=frozenset(p.teams), skills=frozenset(p.skills),
             capacity=p.capacity, availability=p.availability, calendar=p.calendar,
             load=loads.get(p.name, 0), last_assigned_at=p.last_assigned_at,
-            queue_last_assigned_at=turns.get(p.user_id), has_profile=p.has_profile)
+            queue_last_assigned_at=queue_turns.get(p.user_id), has_profile=p.has_profile)
             for p in profiles]
 
     # -- deciding -----------------------------------------------------------------------------

@@ -256,7 +256,7 @@ class SlaReplay:
                 changed = frozenset(k for k, v in change.values.items() if row.get(k) != v)
                 row.update(change.values)
             row.update(updated_at=change.at, version=version)
-            pass
+            clocks = self._timers_until(definition, clocks, change.at)
             ctx = EvalContext(now=change.at, load=load, old=old, changed=changed)
             facts = Facts(dict(row), self.sla.category(obj.name, row), ctx,
                           creating=change.creating)

@@ -21,7 +21,7 @@ from engine.workflows.templates import TextTemplate
 __all__ = [
     "OnCreated", "OnUpdated", "OnTransitioned", "AfterTime", "OnSchedule", "OnEvent", "Trigger",
     "TakeTransition", "Assign", "Comment", "SendEmail", "CallWebhook", "CreateRecord",
-    "UpdateRelated", "CallAction", "AutomationAction", "Automation", "MAX_CASCADE_DEPTH",
+    "UpdateRelated", "Notify", "CallAction", "AutomationAction", "Automation", "MAX_CASCADE_DEPTH",
 ]
 
 #: How deep automations may trigger each other inside one command: a change made by an
@@ -142,7 +142,20 @@ class UpdateRelated:
     via: str
     object: str
     values: tuple[tuple[str, CompiledExpression], ...]
+    transition: str | None = None
     type: str = "update_related"
+
+
+@dataclass(frozen=True, slots=True)
+class Notify:
+    """Email desk users: ``users`` and ``teams`` evaluate to a name or a list of names."""
+
+    users: CompiledExpression | None
+    roles: frozenset[str]
+    teams: CompiledExpression | None
+    subject: TextTemplate
+    body: TextTemplate
+    type: str = "notify"
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,7 +169,7 @@ class CallAction:
 
 AutomationAction = (
     SetFields | TakeTransition | Assign | Comment | SendEmail | CallWebhook | CreateRecord
-    | UpdateRelated | CallAction
+    | UpdateRelated | Notify | CallAction
 )
 
 

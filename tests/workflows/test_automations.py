@@ -345,3 +345,16 @@ def test_update_related_changes_the_referenced_record(runtime: Runtime) -> None:
     private = runtime.records.create("incident_note", {"incident": record["id"], "body": "x"}, "al")
     assert private["public"] is False
     assert runtime.records.get("incident", record["id"])["summary"] == record["summary"]
+
+
+def test_notify_emails_desk_users_by_name_and_role(runtime: Runtime) -> None:
+    users = runtime.auth.users
+    users.create("duty-manager", roles=["admin"], actor="t", email="duty@lab.test")
+    users.create("boss", roles=["admin"], actor="t", email="boss@lab.test")
+    users.create("quiet", roles=["admin"], actor="t")  # no address: left out
+    record = create(runtime)
+    runtime.records.update("incident", record["id"], {"severity": "urgent"},
+                           expected_version=record["version"], actor="alice")
+    [email] = jobs(runtime, kind="email")
+    assert email["payload"]["to"] == ["boss@lab.test", "duty@lab.test"]
+    assert email["payload"]["subject"] == "Printer jam is yours, duty-manager"
