@@ -67,7 +67,7 @@ def compile_reports(
 ) -> tuple[dict[str, Report], list[Problem]]:
     """Compile every pack's reports (a later pack's replaces one of the same name) against
     ``objects``; ``declared`` names objects that exist but failed to compile (not reported
-    twice), ``roles`` the roles a report may name, ``user_type`` what ``user.<x>`` holds."""
+    twice), ``roles`` the roles a report may name (``admin`` among them), ``user_type`` what ``user.<x>`` holds."""
     chosen, problems = latest_by_name(packs, "reports", "report")
     records = record_types(objects)
     out: dict[str, Report] = {}
@@ -158,7 +158,7 @@ class _ReportCompiler:
                              f"two columns are named '{name}' (also in {seen[name]}); give "
                              "one a 'name:'", (kind, i))
             seen[name] = kind
-        known = ("admin", *roles)
+        known = tuple(roles)
         for i, role in enumerate(spec.roles):
             if role not in known:
                 self.problem("report_unknown_role", f"roles names unknown role '{role}'"

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, Select, Table, insert, select, update
 
 from engine.errors import FieldIssue, NotFound, ValidationFailed, did_you_mean
-from engine.objects.storage.agent_tables import AGENT_PROFILES
+from engine.objects.storage.agent_tables import AGENT_PROFILES, AGENT_QUEUE_TURNS
 from engine.objects.storage.identity_tables import TEAM_MEMBERS, TEAMS, USERS
 from engine.packs.registry import Registry
 from engine.runtime.unit_of_work import UnitOfWork
@@ -64,6 +64,9 @@ class AgentProfiles:
         self._registry = registry
         tables = identity_tables()
         self.table: Table = tables[AGENT_PROFILES]
+        #: one metadata for every table routing joins (tables of two metadatas never join)
+        self.turns: Table = tables[AGENT_QUEUE_TURNS]
+        self.users: Table = tables[USERS]
         self._users, self._teams, self._members = (
             tables[USERS], tables[TEAMS], tables[TEAM_MEMBERS])
 
@@ -97,15 +100,17 @@ class AgentProfiles:
             last_assigned_at=r.last_assigned_at, has_profile=r.profile_id is not None)
             for r in rows]
 
-    def online_members(self, team: str) -> Select[Any]:
+    def online_members(self, team: str, *columns: Any) -> Select[Any]:
         """A query of the active members of ``team`` who are online (the only agents routing
-        may choose): user id, name, skills, capacity, calendar, last assignment."""
+        may choose): ``columns``, by default user id, name, skills, capacity, calendar and
+        last assignment."""
         p, u, m, t = self.table, self._users, self._members, self._teams
-        return (select(u.c.id, u.c.name, p.c.skills, p.c.capacity, p.c.calendar,
-                       p.c.last_assigned_at)
-                .join(p, p.c.user_id == u.c.id)
-                .join(m, m.c.user_id == u.c.id)
-                .join(t, t.c.id == m.c.team_id)
+        wanted = columns or (u.c.id, u.c.name, p.c.skills, p.c.capacity, p.c.calendar,
+                             p.c.last_assigned_at)
+        return (select(*wanted)
+                .select_from(u.join(p, p.c.user_id == u.c.id)
+                             .join(m, m.c.user_id == u.c.id)
+                             .join(t, t.c.id == m.c.team_id))
                 .where(t.c.name == team, u.c.active.is_(True), p.c.availability == "online"))
 
     def agents(self, conn: Connection, teams: Sequence[str] = ()) -> list[AgentProfile]:

@@ -31,15 +31,12 @@ from sqlalchemy import (
 
 from engine.errors import NotFound, did_you_mean
 from engine.objects.permissions import ADMIN_ROLE
-from engine.objects.storage.agent_tables import AGENT_QUEUE_TURNS
-from engine.objects.storage.identity_tables import USERS
 from engine.packs.registry import Registry
 from engine.rules_dsl import EvalContext
 from engine.runtime.agent_profiles import AgentProfile, AgentProfiles
 from engine.runtime.audit import AuditTrail
 from engine.runtime.records import RecordService
 from engine.runtime.unit_of_work import UnitOfWork, unit_of_work
-from engine.runtime.users import identity_tables
 from engine.workflows.assignment import AgentState, AgentVerdict, Choice, choose_agent
 from engine.workflows.routing import RouteMatch, RoutingPolicy
 
@@ -85,8 +82,7 @@ class Router:
         self._records = records
         self._audit = audit
         self.profiles = AgentProfiles(registry)
-        tables = identity_tables()
-        self._turns, self._users = tables[AGENT_QUEUE_TURNS], tables[USERS]
+        self._turns, self._users = self.profiles.turns, self.profiles.users
         #: Locking a row is PostgreSQL's job; SQLite runs one writer at a time anyway.
         self._lock_rows = records.database.dialect.name == "postgresql"
 
@@ -179,11 +175,11 @@ class Router:
         queue = match.queue
         turns = self._turns
         if not everyone:
-            members = self.profiles.online_members(queue.team)
-            statement = members.add_columns(turns.c.last_assigned_at.label("turn")).outerjoin(
+            statement = self.profiles.online_members(queue.team).add_columns(
+                turns.c.last_assigned_at.label("turn")).outerjoin(
                 turns, and_(turns.c.user_id == self._users.c.id, turns.c.queue == queue.name))
             rows = conn.execute(statement).all()
-            names = members.with_only_columns(self._users.c.name)
+            names = self.profiles.online_members(queue.team, self._users.c.name)
             loads = self._loads(conn, policy, names, record_id) if rows else {}
             return [AgentState(
                 name=r.name, teams=frozenset((queue.team,)), skills=frozenset(r.skills),

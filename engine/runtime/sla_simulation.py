@@ -78,13 +78,13 @@ class Simulation:
         """The comparison as a text table."""
         lines = [f"SLA {self.sla} on {self.records} {self.object} record(s) created since "
                  f"{_iso(self.since)}, replayed up to {_iso(self.now)}", ""]
-        header = (f"{'':<24}{'before':>36}    {'after':>36}", f"{'':<24}{_COLUMNS}    {_COLUMNS}")
         for title, before, after in (
                 ("metric", self.before.by_metric, self.after.by_metric),
                 ("policy", self.before.by_policy, self.after.by_policy)):
-            lines += [header[0], f"{'by ' + title:<24}{_COLUMNS}    {_COLUMNS}"]
+            lines += [f"{'':<24}{'before':^34}  {'after':^34}".rstrip(),
+                      f"{'by ' + title:<24}{_HEADER}  {_HEADER}"]
             for name in [*before, *(n for n in after if n not in before)]:
-                lines.append(f"  {name:<22}{_row(before.get(name))}    {_row(after.get(name))}")
+                lines.append(f"  {name:<22}{_row(before.get(name))}  {_row(after.get(name))}")
             lines.append("")
         if self.failed:
             lines.append(f"{len(self.failed)} record(s) could not be replayed:")
@@ -93,14 +93,14 @@ class Simulation:
         return "\n".join(lines)
 
 
-_COLUMNS = f"{'clocks':>8}{'met':>8}{'breached':>10}{'compliance':>12}"[2:].rjust(36)
+_HEADER = f"{'clocks':>7}{'met':>7}{'breached':>9}{'compliance':>11}"
 
 
 def _row(c: Compliance | None) -> str:
     if c is None:
-        return f"{'-':>8}{'-':>8}{'-':>10}{'-':>10}".rjust(36)
+        return f"{'-':>7}{'-':>7}{'-':>9}{'-':>11}"
     percent = "-" if c.percent is None else f"{c.percent:.1f}%"
-    return f"{c.clocks:>8}{c.met:>8}{c.breached:>10}{percent:>10}".rjust(36)
+    return f"{c.clocks:>7}{c.met:>7}{c.breached:>9}{percent:>11}"
 
 
 def _iso(at: datetime) -> str:

@@ -77,7 +77,9 @@ def test_update_trigger_sees_old_values_and_its_changes_are_returned(runtime: Ru
     assert updated["escalated"] is True
     assert updated["owner"] == "duty-manager"
     assert updated["version"] == record["version"] + 3  # the user's change, set, assign
-    assert notes(runtime, record["id"]) == ["Escalated: severity went from normal to urgent"]
+    assert notes(runtime, record["id"]) == [
+        "Escalated: severity went from normal to urgent",
+        "automation 'notify_desk': nobody to notify (no active user with an email)"]
     actions = [(e.action, e.field, e.note) for e in history(runtime, record["id"])
                if e.field in ("escalated", "owner")]
     assert actions == [("update", "escalated", "automation 'escalate_urgent'"),
