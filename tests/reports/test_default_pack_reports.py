@@ -53,12 +53,14 @@ def _seed(runtime: Runtime) -> dict[str, int]:
         (theirs, "web", "general", {"created_at": at("2026-03-10T06:00")}),
     ]
     table = runtime.records.table("ticket")
+    created = [records.create("ticket", {"subject": f"{channel} {category}", "priority": "P3",
+                                         "customer": customer, "channel": channel,
+                                         "category": category}, "seed")["id"]
+               for customer, channel, category, _ in tickets]
     with runtime.database.begin() as conn:
-        for customer, channel, category, engine_values in tickets:
-            tid = records.create("ticket", {"subject": f"{channel} {category}",
-                                            "priority": "P3", "customer": customer,
-                                            "channel": channel, "category": category}, "seed")["id"]
+        for tid, (*_, engine_values) in zip(created, tickets, strict=True):
             conn.execute(update(table).where(table.c.id == tid).values(**engine_values))
+    # February: one passive (7): NPS 0. March: 10, 9, 3: (2 - 1) / 3.
     for kind, score, month in (("nps", 10, "03"), ("nps", 9, "03"), ("nps", 3, "03"),
                                ("nps", 7, "02"), ("ces", 2, "03"), ("ces", 5, "03")):
         records.create("survey_response", {
@@ -100,7 +102,7 @@ def test_the_reports_count_the_seeded_desk(desk: Runtime) -> None:
     assert run(desk, "average_handling_time").totals == {
         "tickets": 2, "aht_minutes": 30.0, "total_hours": 1.0}
     assert run(desk, "csat").totals == {"ratings": 2, "avg_rating": 3.5, "csat_percent": 50.0}
-    assert table(run(desk, "nps", group_by="month")) == [("2026-02-01", 1, -100.0, 0, 1),
+    assert table(run(desk, "nps", group_by="month")) == [("2026-02-01", 1, 0.0, 0, 0),
                                                          ("2026-03-01", 3, 33.3, 2, 1)]
     assert run(desk, "ces").totals == {"responses": 2, "avg_effort": 3.5,
                                        "low_effort_percent": 50.0}

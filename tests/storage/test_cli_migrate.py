@@ -15,6 +15,7 @@ from engine.objects.model import ObjectType
 from engine.objects.storage import plan
 
 from .object_builders import PACKS, Pack, field, insert, live_columns, migrate, obj, objects
+from .test_plan import SYSTEM_TABLES
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,8 @@ def test_apply_makes_the_changes_and_prints_them(
 
     out = capsys.readouterr().out
     assert code == 0
-    assert out.startswith("applied 3 change(s):\n+ create table obj_ticket\n")
+    assert out.startswith(f"applied {1 + len(SYSTEM_TABLES)} change(s):\n"
+                          "+ create table obj_ticket\n")
     assert plan(db_engine, TICKET).is_empty
 
 

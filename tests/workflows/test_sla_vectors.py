@@ -151,7 +151,7 @@ def _check_clock(clock: ClockState, expected: Mapping[str, Any], registry: Regis
             due = due_at(clock, calendar)
             assert at is not None
             got = clock.breached_at is not None or (due is not None and due <= at)
-        elif key in ("breached_at", "started_at"):
+        elif key in ("breached_at", "started_at", "stopped_at"):
             got, want = getattr(clock, key), None if want is None else instant(want)
         elif key in ("status", "policy", "calendar", "met"):
             got = getattr(clock, key)
