@@ -16,11 +16,23 @@ __all__ = ["main", "build_parser"]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from engine.cli import _dsl, _eval, _migrate, _packs, _serve, _sla, _users, _worker, _workflow
+    from engine.cli import (
+        _dsl,
+        _eval,
+        _migrate,
+        _packs,
+        _serve,
+        _sla,
+        _test,
+        _users,
+        _worker,
+        _workflow,
+    )
 
     parser = argparse.ArgumentParser(prog="flowdesk", description=__doc__.splitlines()[0])
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for group in (_packs, _migrate, _serve, _users, _worker, _eval, _dsl, _workflow, _sla):
+    for group in (_packs, _migrate, _serve, _users, _worker, _eval, _dsl, _workflow, _sla,
+                  _test):
         group.register(subparsers)
     return parser
 
