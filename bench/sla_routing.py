@@ -118,9 +118,21 @@ def routing_section(n: int, seed: int) -> list[Row]:
     return [Row("routing", *measured) for measured in measure(n, seed)]
 
 
+# -- sla replay ----------------------------------------------------------------------------------
+
+
+def replay_section(n: int, seed: int) -> list[Row]:
+    """``flowdesk sla replay`` over ``5 * n`` records (100,000 with the default ``--n``); see
+    ``bench/sla_replay_timing.py``. Baseline: a query per record's history."""
+    from sla_replay_timing import measure  # bench/ is the script's folder
+
+    return [Row("replay", *measured) for measured in measure(5 * n, seed)]
+
+
 SECTIONS: dict[str, Callable[[int, int], list[Row]]] = {
     "calendar": calendar_section,
     "routing": routing_section,
+    "replay": replay_section,
 }
 
 

@@ -21,6 +21,7 @@ def build_parser() -> argparse.ArgumentParser:
         _eval,
         _migrate,
         _packs,
+        _seed,
         _serve,
         _sla,
         _test,
@@ -31,7 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(prog="flowdesk", description=__doc__.splitlines()[0])
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for group in (_packs, _migrate, _serve, _users, _worker, _eval, _dsl, _workflow, _sla,
+    for group in (_packs, _migrate, _serve, _seed, _users, _worker, _eval, _dsl, _workflow, _sla,
                   _test):
         group.register(subparsers)
     return parser

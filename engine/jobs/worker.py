@@ -175,6 +175,8 @@ class Worker:
             )
         uow = UnitOfWork(conn, WORKER_ACTOR, now, str(uuid.uuid4()))
         handler(job, uow)
+        # Record changes a handler made (timers, say) trigger automations as a command's do.
+        self.runtime.records.settle(uow)
         self.runtime.audit.write(
             conn, uow.entries, change_id=uow.change_id, actor=WORKER_ACTOR, at=now
         )

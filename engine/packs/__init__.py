@@ -49,13 +49,14 @@ def compile_registry(packs: list[LoadedPack], *, actions: ActionRegistry | None 
     problems += workflow_problems
     access, access_problems = compile_roles(packs, objects, declared, workflows)
     problems += access_problems
-    automations, automation_problems = compile_automations(
-        packs, objects, declared, workflows, calendars=calendars, actions=actions,
-        functions=functions, roles=access.role_names)
-    problems += automation_problems
     routing, routing_problems = compile_routing(packs, objects, declared, workflows,
                                                 roles=access.role_names, functions=functions)
     problems += routing_problems
+    automations, automation_problems = compile_automations(
+        packs, objects, declared, workflows, calendars=calendars, actions=actions,
+        functions=functions, roles=access.role_names,
+        routed={policy.object for policy in routing.values()})
+    problems += automation_problems
     slas, sla_problems = compile_sla(packs, objects, declared, workflows, calendars, functions)
     problems += sla_problems
     reports, report_problems = compile_reports(

@@ -31,6 +31,7 @@ from engine.packs.models import (
     DslText,
     EventTrigger,
     NotifyAction,
+    RouteAction,
     ScheduleTrigger,
     SendEmailAction,
     SetFieldsAction,
@@ -77,9 +78,11 @@ def compile_automations(
     actions: ActionRegistry | None = None,
     functions: FunctionRegistry | None = None,
     roles: Collection[str] | None = None,
+    routed: Collection[str] | None = None,
 ) -> tuple[dict[str, auto.Automation], list[Problem]]:
     """Compile every pack's automations. ``calendars`` names the calendars a time trigger may
-    count business time on; ``actions`` holds the developer actions ``type: call`` may name."""
+    count business time on; ``actions`` holds the developer actions ``type: call`` may name;
+    ``roles`` the roles ``notify`` may name; ``routed`` the objects ``route`` may route."""
     chosen, problems = latest_by_name(packs, "automations", "automation")
     records = record_types(objects)
     machines = {m.object: m for m in workflows.values()}
@@ -97,7 +100,7 @@ def compile_automations(
         result = _Compiler(
             spec, doc, objects, records, machines, problems,
             calendars=calendars, actions=actions or ActionRegistry(), functions=functions,
-            roles=roles).compile()
+            roles=roles, routed=routed).compile()
         if result is not None:
             compiled[result.name] = result
     return compiled, problems
@@ -118,13 +121,14 @@ class _Compiler:
                  objects: Mapping[str, ObjectType], records: Mapping[str, RecordType],
                  machines: Mapping[str, StateMachine], problems: list[Problem], *,
                  calendars: Collection[str] | None, actions: ActionRegistry,
-                 functions: FunctionRegistry | None, roles: Collection[str] | None) -> None:
+                 functions: FunctionRegistry | None, roles: Collection[str] | None,
+                 routed: Collection[str] | None) -> None:
         self.spec, self.doc, self.objects, self.records = spec, doc, objects, records
         self.obj = objects[spec.object]
         self.machines, self.problems = machines, problems
         self.machine = machines.get(spec.object)
         self.calendars, self.actions, self.functions = calendars, actions, functions
-        self.roles = roles
+        self.roles, self.routed = roles, routed
         self.before = len(problems)
         changes = isinstance(spec.when, _CHANGE_TRIGGERS)
         self.env = TypeEnv.for_record(records, self.obj.name, change_context=changes)
@@ -352,6 +356,13 @@ class _Compiler:
             return self.update_related(spec, path)
         if isinstance(spec, NotifyAction):
             return self.notify(spec, path)
+        if isinstance(spec, RouteAction):
+            if self.routed is not None and self.obj.name not in self.routed:
+                self.bad("automation_no_routing",
+                         f"route: object '{self.obj.name}' has no routing policy (routing/)",
+                         path)
+                return None
+            return auto.Route()
         assert isinstance(spec, CallAction)
         return self.call(spec, path)
 
@@ -440,7 +451,8 @@ class _Compiler:
         if not self.field(self.obj, spec.via, (*path, "via"), "update_related", settable=False):
             return None
         via = self.obj.fields[spec.via]
-        if via.type is not FieldType.REFERENCE or via.reference_to not in self.objects:
+        if via.type is not FieldType.REFERENCE or via.reference_to is None \
+                or via.reference_to not in self.objects:
             self.bad("automation_not_a_reference",
                      f"update_related: '{spec.via}' is a {via.type} field; 'via' names a "
                      "reference field", (*path, "via"))

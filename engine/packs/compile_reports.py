@@ -67,7 +67,8 @@ def compile_reports(
 ) -> tuple[dict[str, Report], list[Problem]]:
     """Compile every pack's reports (a later pack's replaces one of the same name) against
     ``objects``; ``declared`` names objects that exist but failed to compile (not reported
-    twice), ``roles`` the roles a report may name (``admin`` among them), ``user_type`` what ``user.<x>`` holds."""
+    twice), ``roles`` the roles a report may name (``admin`` among them), ``user_type``
+    what ``user.<x>`` holds."""
     chosen, problems = latest_by_name(packs, "reports", "report")
     records = record_types(objects)
     out: dict[str, Report] = {}

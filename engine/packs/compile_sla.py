@@ -7,7 +7,7 @@ targets must be declared; each mistake is reported at its file, line and column.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from engine.errors import DslError, Problem, did_you_mean
@@ -137,7 +137,7 @@ class _Compiler:
                                              f"sla '{self.spec.sla}': {what}"))
             return None
 
-    def categories(self, given: list[str], path: tuple[Any, ...]) -> frozenset[str]:
+    def categories(self, given: Sequence[str], path: tuple[Any, ...]) -> frozenset[str]:
         if given and self.machine is None:
             self.bad("sla_no_workflow",
                      f"state categories need a workflow, and object '{self.spec.object}' has "
@@ -145,11 +145,11 @@ class _Compiler:
         return frozenset(given)
 
     def metric(self, name: str, m: SlaMetricSpec, path: tuple[Any, ...]) -> SlaMetric | None:
-        def cond(key: str, categories: list[str] | None = None) -> Condition:
+        def cond(key: str, categories: Sequence[str] = ()) -> Condition:
             text = getattr(m, key)
             expression = (self.condition(text, (*path, key), f"metric '{name}' {key}")
                           if text is not None else None)
-            cats = self.categories(categories or [], (*path, f"{key}_in"))
+            cats = self.categories(categories, (*path, f"{key}_in"))
             return Condition(expression, cats)
 
         warnings = sorted(set(m.warnings))

@@ -615,6 +615,15 @@ class UpdateRelatedAction(_Spec):
     customer's reply resumes a ticket that waited for it)."""
 
 
+class RouteAction(_Spec):
+    """Route the record with its object's routing policy (``routing/``): the first rule that
+    holds picks the queue, the queue's strategy picks the agent; both are written as an
+    assignment."""
+
+    type: Literal["route"]
+    """The action type."""
+
+
 class NotifyAction(_Spec):
     """Email users of the desk (not customers): by name, by role and by team. Users without
     an email address or switched off are left out; one email goes to all, through the
@@ -647,7 +656,8 @@ class CallAction(_Spec):
 
 AutomationActionSpec = Annotated[
     SetFieldsAction | TransitionAction | AssignAction | CommentAction | SendEmailAction
-    | WebhookAction | CreateRecordAction | UpdateRelatedAction | NotifyAction | CallAction,
+    | WebhookAction | CreateRecordAction | UpdateRelatedAction | NotifyAction | RouteAction
+    | CallAction,
     Field(discriminator="type"),
 ]
 

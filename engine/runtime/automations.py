@@ -29,12 +29,13 @@ from engine.errors import FlowdeskError
 from engine.objects.values import record_to_json
 from engine.packs.registry import Registry
 from engine.rules_dsl import EvalContext
+from engine.runtime.desk_users import DeskDirectory
 from engine.runtime.events import RecordEvent
 from engine.runtime.outbox import Job, JobHandler, Outbox
 from engine.runtime.records import RecordService
+from engine.runtime.routing import Router
 from engine.runtime.sla import SLA_CHECK_JOB, SlaService
 from engine.runtime.transitions import TransitionService
-from engine.runtime.desk_users import DeskDirectory
 from engine.runtime.unit_of_work import UnitOfWork
 from engine.workflows import automation as auto
 from engine.workflows.action_registry import ActionRegistry
@@ -80,12 +81,13 @@ class AutomationRunner:
 
     def __init__(self, registry: Registry, records: RecordService,
                  transitions: TransitionService, outbox: Outbox,
-                 actions: ActionRegistry | None = None, sla: SlaService | None = None) -> None:
+                 actions: ActionRegistry | None = None, sla: SlaService | None = None,
+                 router: Router | None = None) -> None:
         self.registry, self.records, self.transitions, self.outbox = (
             registry, records, transitions, outbox)
         #: SLA clocks move on every change before automations look at it, so templates and
         #: conditions see them; their warnings and breaches come back as engine events.
-        self.sla = sla
+        self.sla, self.router = sla, router
         self._directory = DeskDirectory()
         self.actions = actions or ActionRegistry()
         enabled = [a for a in registry.automations.values() if a.enabled]
@@ -114,7 +116,7 @@ class AutomationRunner:
             auto.TakeTransition: self._transition, auto.Comment: self._comment,
             auto.SendEmail: self._send_email, auto.CallWebhook: self._webhook,
             auto.CreateRecord: self._create_record, auto.UpdateRelated: self._update_related,
-            auto.Notify: self._notify,
+            auto.Notify: self._notify, auto.Route: self._route,
             auto.CallAction: self._call,
         }
 
@@ -295,6 +297,12 @@ class AutomationRunner:
             self.transitions.take_in(uow, action.object, int(target), action.transition, {},
                                      note=note)
 
+    def _route(self, uow: UnitOfWork, a: Automation, action: auto.Route, s: dict[str, Any],
+               i: int) -> None:
+        if self.router is None:
+            raise FlowdeskError("this engine has no router", code="automation_no_routing")
+        self.router.assign_in(uow, a.object, int(s["row"]["id"]))
+
     def _notify(self, uow: UnitOfWork, a: Automation, action: auto.Notify, s: dict[str, Any],
                 i: int) -> None:
         names = set(_addresses(action.users.evaluate(s["row"], s["ctx"]))) \
@@ -386,10 +394,10 @@ class AutomationRunner:
         trigger = a.trigger
         assert isinstance(trigger, auto.AfterTime)
         c = self.records._compiled(job.object)
-        row = uow.conn.execute(c.select_by_id, {"id": job.record_id}).mappings().first()
-        if row is None:
+        found = uow.conn.execute(c.select_by_id, {"id": job.record_id}).mappings().first()
+        if found is None:
             return
-        row = dict(row)
+        row = dict(found)
         reason = job.payload.get("reason")
         if trigger.state is not None and row[trigger.status_field or ""] != reason:
             return
@@ -488,7 +496,8 @@ class AutomationRunner:
 
 
 #: Actions that may change the record they run on.
-_WRITES = (SetFields, auto.Assign, auto.TakeTransition, auto.CreateRecord, auto.CallAction)
+_WRITES = (SetFields, auto.Assign, auto.TakeTransition, auto.CreateRecord, auto.CallAction,
+           auto.Route)
 
 
 def _matches(trigger: auto.Trigger, event: RecordEvent) -> bool:

@@ -114,7 +114,7 @@ def build_runtime(
     sla = SlaService(registry, records, outbox)
     automations = AutomationRunner(registry, records, transitions, outbox,
                                    actions=load_entry_point_actions(actions or ActionRegistry()),
-                                   sla=sla)
+                                   sla=sla, router=router)
     records.on_changes(automations.settle, automations.watched)
     handlers.update(automations.job_handlers())
     handlers.update(job_handlers or {})

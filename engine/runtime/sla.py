@@ -105,7 +105,7 @@ class SlaService:
         t = self.table
         rows = conn.execute(select(t).where(t.c.object == object_name,
                                             t.c.record_id == record_id)).mappings()
-        return {r["metric"]: clock_from_row(r) for r in rows}
+        return {r["metric"]: clock_from_row(dict(r)) for r in rows}
 
     def _values(self, clock: ClockState, now: datetime) -> dict[str, Any]:
         calendar = self.registry.calendars[clock.calendar]

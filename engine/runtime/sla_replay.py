@@ -48,8 +48,8 @@ from engine.workflows.sla import (
     SlaDefinition,
     SlaMetric,
     due_at,
+    elapsed_at,
     recompute,
-    threshold_at,
 )
 
 __all__ = ["SlaReplay", "ClockDifference", "ReplayReport", "verdict", "REPLAY_ACTOR"]
@@ -187,8 +187,12 @@ class _CollectingOutbox(Outbox):
         return 0
 
 
-def _whole_seconds(value: timedelta) -> timedelta:
-    return timedelta(seconds=int(value.total_seconds()))
+def _stored_precision(clock: ClockState) -> ClockState:
+    """The clock as storing and loading it leaves it: durations in whole seconds."""
+    if not (clock.elapsed.microseconds or clock.paused.microseconds):
+        return clock
+    return replace(clock, elapsed=timedelta(seconds=int(clock.elapsed.total_seconds())),
+                   paused=timedelta(seconds=int(clock.paused.total_seconds())))
 
 
 class SlaReplay:
@@ -260,10 +264,8 @@ class SlaReplay:
             ctx = EvalContext(now=change.at, load=load, old=old, changed=changed)
             facts = Facts(dict(row), self.sla.category(obj.name, row), ctx,
                           creating=change.creating)
-            clocks = {m: replace(c, elapsed=_whole_seconds(c.elapsed),
-                                 paused=_whole_seconds(c.paused))
-                      for m, c in recompute(definition, clocks, facts, change.at,
-                                            self.calendars).items()}
+            clocks = {m: _stored_precision(c) for m, c in recompute(
+                definition, clocks, facts, change.at, self.calendars).items()}
         clocks = self._timers_until(definition, clocks, now, keep=stored or {})
         return clocks
 
@@ -282,24 +284,24 @@ class SlaReplay:
 
     def _raised(self, clock: ClockState, metric: SlaMetric, at: datetime,
                 keep: Mapping[str, ClockState] | None) -> ClockState:
-        calendar = self.calendars[clock.calendar]
         kept = keep.get(clock.metric) if keep is not None else None
         if keep is not None and (kept is None or kept.started_at != clock.started_at):
             return clock
-        warned = set(clock.warned)
-        for fraction in metric.warnings:
-            if fraction in warned or (kept is not None and fraction not in kept.warned):
-                continue
-            reached = threshold_at(clock, fraction, calendar)
-            if reached is not None and reached <= at:
-                warned.add(fraction)
+        calendar = self.calendars[clock.calendar]
+        # A threshold was reached by ``at`` when the time counted by then covers it (one
+        # ``between`` instead of an ``add`` per threshold).
+        elapsed = elapsed_at(clock, at, calendar)
+        warned = [f for f in metric.warnings
+                  if f not in clock.warned and (kept is None or f in kept.warned)
+                  and elapsed >= clock.target * f]
         breached_at = clock.breached_at
-        if breached_at is None and (keep is None or (kept is not None
-                                                     and kept.breached_at is not None)):
-            due = due_at(clock, calendar)
-            if due is not None and due <= at:
-                breached_at = due
-        return replace(clock, warned=tuple(sorted(warned)), breached_at=breached_at)
+        if (breached_at is None and elapsed >= clock.target
+                and (kept is None or kept.breached_at is not None)):
+            breached_at = due_at(clock, calendar)
+        if not warned and breached_at == clock.breached_at:
+            return clock
+        return replace(clock, warned=tuple(sorted((*clock.warned, *warned))),
+                       breached_at=breached_at)
 
     # -- whole objects ------------------------------------------------------------------------
 

@@ -168,13 +168,30 @@ class _Run:
         teams = {t for u in self.spec.users for t in u.teams}
         for team in sorted(teams):
             users.create_team(team)
+        # Users first (routing needs its agents when given records are created), except those
+        # whose attributes name a given record: they follow the records.
+        later = [i for i, u in enumerate(self.spec.users) if "$" in repr(u.attributes)]
+        for i in range(len(self.spec.users)):
+            if i not in later:
+                self.add_user(i)
         for alias, given in self.spec.given.items():
             path = ("given", alias)
             values = self.resolve(given.values, path)
             self.create(alias, given.object, values, "scenario", path)
-        for i, u in enumerate(self.spec.users):
-            users.create(u.name, roles=u.roles, actor="scenario", email=u.email, teams=u.teams,
-                         attributes=self.resolve(u.attributes, ("users", i)))
+        for i in later:
+            self.add_user(i)
+
+    def add_user(self, i: int) -> None:
+        u = self.spec.users[i]
+        self.runtime.auth.users.create(
+            u.name, roles=u.roles, actor="scenario", email=u.email, teams=u.teams,
+            attributes=self.resolve(u.attributes, ("users", i)))
+        if u.agent is not None:
+            with self.runtime.records._command("scenario") as uow:
+                self.runtime.router.profiles.change(
+                    uow, u.name, skills=u.agent.get("skills"), capacity=u.agent.get("capacity"),
+                    availability=u.agent.get("availability", "online"),
+                    calendar=u.agent.get("calendar"))
 
     def create(self, alias: str, object_name: str, values: Mapping[str, Any], actor: str,
                path: tuple[Any, ...]) -> None:

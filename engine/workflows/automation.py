@@ -21,7 +21,8 @@ from engine.workflows.templates import TextTemplate
 __all__ = [
     "OnCreated", "OnUpdated", "OnTransitioned", "AfterTime", "OnSchedule", "OnEvent", "Trigger",
     "TakeTransition", "Assign", "Comment", "SendEmail", "CallWebhook", "CreateRecord",
-    "UpdateRelated", "Notify", "CallAction", "AutomationAction", "Automation", "MAX_CASCADE_DEPTH",
+    "UpdateRelated", "Notify", "Route", "CallAction", "AutomationAction", "Automation",
+    "MAX_CASCADE_DEPTH",
 ]
 
 #: How deep automations may trigger each other inside one command: a change made by an
@@ -147,6 +148,13 @@ class UpdateRelated:
 
 
 @dataclass(frozen=True, slots=True)
+class Route:
+    """Route the record with its object's routing policy."""
+
+    type: str = "route"
+
+
+@dataclass(frozen=True, slots=True)
 class Notify:
     """Email desk users: ``users`` and ``teams`` evaluate to a name or a list of names."""
 
@@ -169,7 +177,7 @@ class CallAction:
 
 AutomationAction = (
     SetFields | TakeTransition | Assign | Comment | SendEmail | CallWebhook | CreateRecord
-    | UpdateRelated | Notify | CallAction
+    | UpdateRelated | Notify | Route | CallAction
 )
 
 

@@ -69,14 +69,15 @@ class TextTemplate:
 
 def _getattrs(tree: nodes.Template) -> Iterable[tuple[str, str, int]]:
     """``(root, attribute, line)`` for every ``root.attribute`` / ``root["attribute"]``."""
-    for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
-        target = node.node
-        if not isinstance(target, nodes.Name):
-            continue
-        if isinstance(node, nodes.Getattr):
-            yield target.name, node.attr, node.lineno
-        elif isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str):
-            yield target.name, node.arg.value, node.lineno
+    for attr in tree.find_all(nodes.Getattr):
+        assert isinstance(attr, nodes.Getattr)
+        if isinstance(attr.node, nodes.Name):
+            yield attr.node.name, attr.attr, attr.lineno
+    for item in tree.find_all(nodes.Getitem):
+        assert isinstance(item, nodes.Getitem)
+        if isinstance(item.node, nodes.Name) and isinstance(item.arg, nodes.Const) \
+                and isinstance(item.arg.value, str):
+            yield item.node.name, item.arg.value, item.lineno
 
 
 def compile_template(

@@ -15,7 +15,8 @@ from engine.runtime.clock import Clock
 from engine.runtime.factory import Runtime, build_runtime
 from tests.auth_helpers import CHEAP_HASHER
 
-LAB = Path(__file__).resolve().parent.parent / "packs" / "routing_lab"
+REPO = Path(__file__).resolve().parent.parent.parent
+LAB = REPO / "tests" / "packs" / "routing_lab"
 #: A Monday, inside the lab's day_shift calendar.
 MONDAY = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 TEAMS = ("vip", "billing", "tech", "rota")

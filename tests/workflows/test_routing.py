@@ -10,11 +10,13 @@ import pytest
 from sqlalchemy import Engine
 
 from engine.errors import NotFound, ValidationFailed
-from engine.objects.storage import plan
+from engine.objects.storage import ensure_schema, plan
+from engine.packs import load_registry
 from engine.runtime.clock import ManualClock
-from engine.runtime.factory import Runtime
+from engine.runtime.factory import Runtime, build_runtime
+from tests.auth_helpers import CHEAP_HASHER
 
-from .routing_lab import MONDAY, add_agent, add_teams, inquiry, lab_runtime
+from .routing_lab import MONDAY, REPO, add_agent, add_teams, inquiry, lab_runtime
 
 
 @pytest.fixture
@@ -159,3 +161,28 @@ def test_an_object_without_routing_is_refused(lab: Runtime) -> None:
         lab.router.policy("client_org")
     assert info.value.code == "routing_not_configured"
     assert "routed objects: inquiry" in str(info.value)
+
+
+@pytest.mark.parametrize(("tier", "category", "queue"), [
+    ("gold", "billing", "senior"), ("strategic", "technical", "senior"),
+    ("bronze", "billing", "billing"), ("silver", "on_site", "on_site"),
+    ("bronze", "account", "general"),
+])
+def test_the_default_pack_routes_tickets_by_tier_and_category(
+        db_engine: Engine, clock: ManualClock, tier: str, category: str, queue: str) -> None:
+    registry = load_registry([REPO / "packs" / "service_default"])
+    ensure_schema(db_engine, registry.objects, registry.packs, now=MONDAY)
+    desk = build_runtime(registry, db_engine, clock, password_hasher=CHEAP_HASHER)
+    for team in ("senior", "billing", "technical", "on_site", "general"):
+        desk.auth.users.create_team(team)
+    desk.auth.users.create("mei", roles=["agent"], actor="test",
+                           teams=["senior", "billing", "on_site", "general"])
+    desk.router.set_profile("mei", "test", availability="online", capacity=5,
+                            skills=["zh-CN"])
+    customer = desk.records.create("customer", {"name": "Acme", "tier": tier}, "test")["id"]
+    ticket = desk.records.create("ticket", {"subject": "Help", "customer": customer,
+                                            "category": category, "language": "zh-CN"},
+                                 "test")["id"]
+    decision = desk.router.assign("ticket", ticket, "routing")
+    assert (decision.queue, decision.skills, decision.assignee) == (queue, ("zh-CN",), "mei")
+    assert desk.records.get("ticket", ticket)["queue"] == queue

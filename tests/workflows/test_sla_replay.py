@@ -21,8 +21,16 @@ from engine.runtime.clock import ManualClock
 from engine.runtime.factory import Runtime
 from engine.runtime.sla_replay import ClockDifference, SlaReplay
 
-from .lab import LAB, create, take
-from .lab import lab_hooks, lab_mailer, lab_registry, lab_runtime, lab_worker  # noqa: F401
+from .lab import (  # noqa: F401 (fixtures)
+    LAB,
+    create,
+    lab_hooks,
+    lab_mailer,
+    lab_registry,
+    lab_runtime,
+    lab_worker,
+    take,
+)
 
 
 def utc(*args: int) -> datetime:

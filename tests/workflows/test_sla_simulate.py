@@ -19,8 +19,17 @@ from engine.runtime.factory import Runtime
 from engine.runtime.sla_replay import SlaReplay
 from engine.runtime.sla_simulation import Compliance, simulate
 
-from .lab import LAB, T0, create, take
-from .lab import lab_hooks, lab_mailer, lab_registry, lab_runtime, lab_worker  # noqa: F401
+from .lab import (  # noqa: F401 (fixtures)
+    LAB,
+    T0,
+    create,
+    lab_hooks,
+    lab_mailer,
+    lab_registry,
+    lab_runtime,
+    lab_worker,
+    take,
+)
 
 SLA = (LAB / "sla" / "incident.yaml").read_text(encoding="utf-8")
 TIGHTER = (SLA.replace("first_response: 4h", "first_response: 2h")

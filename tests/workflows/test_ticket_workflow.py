@@ -53,7 +53,7 @@ def test_a_duplicate_is_merged_into_another_ticket(desk: Runtime) -> None:
     dup = desk.records.create("ticket", {"subject": "VPN down again"}, "alice")
     merged = desk.transitions.transition("ticket", dup["id"], "merge",
                                          values={"merged_into": keep["id"]},
-                                         expected_version=1, actor="bob")
+                                         expected_version=dup["version"], actor="bob")
     assert (merged["status"], merged["merged_into"]) == ("closed", keep["id"])
 
 
@@ -63,7 +63,7 @@ def test_escalating_raises_priority_one_step_once(desk: Runtime, before: str,
                                                   after: str) -> None:
     ticket = desk.records.create("ticket", {"subject": "Down", "priority": before}, "alice")
     ticket = desk.transitions.transition("ticket", ticket["id"], "escalate", values={},
-                                         expected_version=1, actor="bob")
+                                         expected_version=ticket["version"], actor="bob")
     assert (ticket["priority"], ticket["escalated"], ticket["status"]) == (after, True, "open")
     with pytest.raises(Conflict) as caught:
         desk.transitions.transition("ticket", ticket["id"], "escalate", values={},

@@ -1,0 +1,26 @@
+"""A digest of every record in a database: equal digests, equal data (the seed's promise)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from sqlalchemy import select
+
+from engine.runtime.factory import Runtime
+
+__all__ = ["records_digest"]
+
+
+def records_digest(runtime: Runtime) -> str:
+    """SHA-256 over every record of every object, objects by name, records by id, each as
+    JSON with sorted keys."""
+    digest = hashlib.sha256()
+    with runtime.database.connect() as conn:
+        for name in sorted(runtime.registry.objects):
+            table = runtime.records.table(name)
+            digest.update(f"\n{name}\n".encode())
+            for row in conn.execute(select(table).order_by(table.c.id)).mappings():
+                digest.update(json.dumps(dict(row), sort_keys=True, default=str).encode())
+                digest.update(b"\n")
+    return digest.hexdigest()
