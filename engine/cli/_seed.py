@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from argon2 import PasswordHasher
 from sqlalchemy import Engine, select
 
 from engine.cli.demo import (
@@ -18,6 +19,7 @@ from engine.cli.demo import (
     Login,
     find_demo_file,
     load_demo_script,
+    record_counts,
     records_digest,
     seed_people,
 )
@@ -66,6 +68,8 @@ class SeedResult:
     report: HistoryReport
     logins: list[Login]
     digest: str
+    #: object name -> records in the database after seeding
+    counts: dict[str, int]
 
 
 def has_records(database: Engine, registry: Registry) -> bool:
@@ -116,9 +120,13 @@ def seed_history(packs: list[Path], url: str, *, days: int = 60,
                 "history beside them. Seed an empty database, or pass --force to add it "
                 "anyway", code="seed_database_not_empty")
         mailbox = DemoMailbox()
+        # The demo's passwords are printed for all to read: hashing them at full cost would
+        # only slow the seed (a login verifies with the parameters stored in the hash).
         runtime = build_runtime(registry, database, clock, mailer=mailbox,
                                 mail_sender="desk@flowdesk.example",
-                                webhook_sender=MemoryWebhookSender(), environ={})
+                                webhook_sender=MemoryWebhookSender(), environ={},
+                                password_hasher=PasswordHasher(time_cost=1, memory_cost=1024,
+                                                               parallelism=1))
         runtime.automations.start_schedules()
         player = HistoryPlayer(runtime, clock, script, seed, mailbox)
         logins: list[Login] = []
@@ -128,7 +136,7 @@ def seed_history(packs: list[Path], url: str, *, days: int = 60,
 
         report = player.play(start, end, accounts=accounts, requests=requests,
                              after_accounts=people)
-        return SeedResult(report, logins, records_digest(runtime))
+        return SeedResult(report, logins, records_digest(runtime), record_counts(runtime))
     finally:
         database.dispose()
 
@@ -159,7 +167,7 @@ def run_seed(args: argparse.Namespace) -> int:
 
 def _print(result: SeedResult) -> None:
     r = result.report
-    made = ", ".join(f"{n} {name}" for name, n in sorted(r.records.items()))
+    made = ", ".join(f"{n} {name}" for name, n in result.counts.items() if n)
     print(f"seeded {r.start:%Y-%m-%d %H:%M} .. {r.end:%Y-%m-%d %H:%M} UTC: {made}")
     print("stories: " + ", ".join(f"{name} {n}" for name, n in sorted(r.stories.items())))
     print("transitions: " + ", ".join(f"{name} {n}"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from engine.errors import FlowdeskError, ValidationFailed
 from engine.objects.model import FieldType
-from engine.objects.permissions import ADMIN_ROLE
+from engine.objects.permissions import ACTIONS, RecordFilter
 from engine.runtime.factory import Runtime
 
 __all__ = ["SECRET_KEY_ENV", "resolve_secret_key", "seed_demo_users", "DEMO_TEAM"]
@@ -63,6 +63,15 @@ def _demo_reference(runtime: Runtime, object_name: str) -> int | None:
         return None
 
 
+def _user_paths_read(runtime: Runtime, role_name: str) -> set[str]:
+    """The ``user.<x>`` paths the role's record filters read (demo users get only those)."""
+    role = runtime.registry.access.roles.get(role_name)
+    if role is None:
+        return set()
+    return {path for grant in role.objects.values() for action in ACTIONS
+            if isinstance(f := grant.grant(action), RecordFilter) for path in f.check.paths_read}
+
+
 def seed_demo_users(runtime: Runtime) -> list[tuple[str, str, str]]:
     """One user per role (``admin`` and each the packs declare), in team ``support``, each
     reference attribute pointing at a demo record; returns (name, password, role) to print.
@@ -78,9 +87,10 @@ def seed_demo_users(runtime: Runtime) -> list[tuple[str, str, str]]:
     for role in runtime.registry.access.role_names:
         password = f"{role}-demo-password"
         if users.by_name(role) is None:
+            read = _user_paths_read(runtime, role)
             users.create(role, roles=[role], password=password, teams=[DEMO_TEAM],
-                         attributes={} if role == ADMIN_ROLE else
-                         {k: v for k, v in attributes.items() if v is not None},
+                         attributes={k: v for k, v in attributes.items()
+                                     if v is not None and f"user.{k}" in read},
                          actor="demo")
         logins.append((role, password, role))
     return logins

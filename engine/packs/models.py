@@ -609,10 +609,10 @@ class UpdateRelatedAction(_Spec):
     """A reference field of this automation's object."""
     values: dict[Identifier, DslText] = Field(default_factory=dict)
     """Field of the referenced record → rule-DSL expression over the triggering record (reach
-    the referenced record's own values through the reference: ``ticket.reopen_count + 1``)."""
+    the referenced record's own values through the reference: ``parent.count + 1``)."""
     transition: Identifier | None = None
     """A transition of the referenced record's workflow to take after setting the values (a
-    customer's reply resumes a ticket that waited for it)."""
+    reply resumes the case that waited for it)."""
 
 
 class RouteAction(_Spec):
@@ -886,7 +886,7 @@ class SlaPolicySpec(_Spec):
     """What users see."""
     when: DslText = True
     """A boolean rule-DSL expression over the record, e.g.
-    ``priority == "P1" and customer.tier == "strategic"``."""
+    ``severity == "S1" and account.plan == "enterprise"``."""
     calendar: Identifier | None = None
     """The business calendar targets count on (default: the SLA's ``calendar``)."""
     targets: dict[Identifier, DurationText] = Field(min_length=1)

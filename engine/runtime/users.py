@@ -20,13 +20,14 @@ from sqlalchemy import Connection, Engine, MetaData, Table, delete, insert, sele
 from sqlalchemy.exc import IntegrityError
 
 from engine.errors import Conflict, FieldIssue, NotFound, ValidationFailed, did_you_mean
+from engine.objects.permissions import ADMIN_ROLE
 from engine.objects.storage.identity_tables import TEAM_MEMBERS, TEAMS, USERS
 from engine.objects.storage.system_tables import add_system_tables
 from engine.packs.registry import Registry
 from engine.runtime.audit import AuditTrail
 from engine.runtime.auth_events import AuthEvents
 from engine.runtime.clock import Clock
-from engine.runtime.principal import SCOPES, Principal
+from engine.runtime.principal import READ, SCOPES, WRITE, Principal
 
 __all__ = ["User", "Team", "UserDirectory", "MIN_PASSWORD_LENGTH", "identity_tables"]
 
@@ -187,10 +188,14 @@ class UserDirectory:
             teams = self._teams_of(conn, [r.id for r in rows])
         return [self._user(r, teams.get(r.id, [])) for r in rows]
 
-    def principal(self, user: User, *, scopes: Iterable[str] = SCOPES, via: str = "session",
-                  credential_id: int = 0) -> Principal:
-        """``user`` as the acting principal of a request."""
-        return Principal(user_id=user.id, name=user.name, roles=frozenset(user.roles),
+    def principal(self, user: User, *, scopes: Iterable[str] | None = None,
+                  via: str = "session", credential_id: int = 0) -> Principal:
+        """``user`` as the acting principal of a request; without ``scopes`` (a session),
+        every scope the user's roles allow (``admin`` for admins only)."""
+        roles = frozenset(user.roles)
+        if scopes is None:
+            scopes = SCOPES if ADMIN_ROLE in roles else (READ, WRITE)
+        return Principal(user_id=user.id, name=user.name, roles=roles,
                          teams=user.teams, email=user.email, attributes=dict(user.attributes),
                          scopes=frozenset(scopes), via=via, credential_id=credential_id)
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import hashlib
 import json
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from engine.runtime.factory import Runtime
 
-__all__ = ["records_digest"]
+__all__ = ["records_digest", "record_counts"]
 
 
 def records_digest(runtime: Runtime) -> str:
@@ -24,3 +24,13 @@ def records_digest(runtime: Runtime) -> str:
                 digest.update(json.dumps(dict(row), sort_keys=True, default=str).encode())
                 digest.update(b"\n")
     return digest.hexdigest()
+
+
+def record_counts(runtime: Runtime) -> dict[str, int]:
+    """How many records each object has, by object name."""
+    counts = {}
+    with runtime.database.connect() as conn:
+        for name in sorted(runtime.registry.objects):
+            table = runtime.records.table(name)
+            counts[name] = int(conn.execute(select(func.count()).select_from(table)).scalar_one())
+    return counts

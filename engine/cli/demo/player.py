@@ -210,6 +210,8 @@ class HistoryPlayer:
     def _make_accounts(self, count: int) -> list[int]:
         ids = []
         account_name = self.script.account.object
+        #: each linked object numbers its records across accounts (``seq`` in its recipes)
+        numbers: Counter[str] = Counter()
         for seq in range(1, count + 1):
             values = self._values(self.script.account, self._scope(seq, {}), {})
             account = self._create(self.script.account, values, SYSTEM_ACTOR, cache=True)
@@ -219,7 +221,9 @@ class HistoryPlayer:
             for member in self.script.members:
                 low, high = member.count
                 for _ in range(self.rng.randint(low, high)):
-                    scope = self._scope(seq, {account_name: (account_name, account)}, members)
+                    numbers[member.record.object] += 1
+                    scope = self._scope(numbers[member.record.object],
+                                        {account_name: (account_name, account)}, members)
                     made = self._create(member.record, self._values(
                         member.record, scope, {member.link: account_id}), SYSTEM_ACTOR,
                         cache=True)

@@ -17,7 +17,8 @@ from engine.errors import PackError, Problem, SourcePos, did_you_mean
 from engine.objects.model import FieldType
 from engine.packs.models import Identifier, Label, _Spec
 from engine.packs.registry import Registry
-from engine.packs.source import SourceDocument, display_path, load_yaml_document
+from engine.packs.loader import display_path
+from engine.packs.source import SourceDocument, load_yaml_document
 from engine.packs.spec_errors import validate_spec
 from engine.cli.demo.values import Recipe, compile_recipe
 

@@ -125,7 +125,7 @@ class _Number(Recipe):
     def _make(self, scope: Scope) -> Any:
         if self.whole:
             return scope.rng.randint(int(self.low), int(self.high))
-        return f"{scope.rng.uniform(self.low, self.high):.2f}"
+        return round(scope.rng.uniform(self.low, self.high), 2)
 
 
 @dataclass(frozen=True)
@@ -209,6 +209,16 @@ def _paths_in(recipe: Mapping[str, Any]) -> list[str]:
     return found
 
 
+def _scalar_key(key: Any) -> Any:
+    """A mapping key as the value it spells: pack YAML keys are text, so ``true`` and ``5``
+    in ``one_of: {true: 1, 5: 2}`` come back as a boolean and a number."""
+    if key in ("true", "false"):
+        return key == "true"
+    if isinstance(key, str) and re.fullmatch(r"-?[0-9]+", key):
+        return int(key)
+    return key
+
+
 def _range(value: Any) -> tuple[float, float] | None:
     if (isinstance(value, list) and len(value) == 2
             and all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
@@ -257,7 +267,8 @@ def compile_recipe(
         if isinstance(arg, dict) and arg and all(
                 isinstance(w, int | float) and not isinstance(w, bool) and w >= 0
                 for w in arg.values()):
-            return _OneOf(tuple(arg), tuple(float(w) for w in arg.values()), chance)
+            return _OneOf(tuple(_scalar_key(k) for k in arg),
+                          tuple(float(w) for w in arg.values()), chance)
         return bad("'one_of' takes a list of values, or a mapping of value to weight")
     if kind in ("number", "decimal", "date"):
         bounds = _range(arg)
