@@ -17,7 +17,9 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# The first run seeds a demo history into an empty database (`flowdesk seed --if-empty`).
 run: $(STAMP)
+	$(BIN)/flowdesk seed $(PACK) --db $(DB) --if-empty
 	$(BIN)/flowdesk serve $(PACK) --db $(DB) --demo
 
 test: $(STAMP)

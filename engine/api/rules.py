@@ -55,7 +55,9 @@ def rules_router(runtime: Runtime) -> APIRouter:
         """Parse and type-check ``expression``; errors carry line and column in the text."""
         if body.object is not None:
             registry.object(body.object)  # 404 unknown_object, with a suggestion
-            env = TypeEnv.for_record(records, body.object, change_context=body.change_context)
+            # The user as the packs declare it (user.<attribute>), as roles and guards see it.
+            env = TypeEnv.for_record(records, body.object, change_context=body.change_context,
+                                     user_type=registry.access.user_type)
         else:
             env = TypeEnv(objects=records)
         expected = None

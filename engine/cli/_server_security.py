@@ -50,13 +50,16 @@ def resolve_secret_key(key_file: str | None, environ: Mapping[str, str],
 
 def _demo_reference(runtime: Runtime, object_name: str) -> int | None:
     """An id of ``object_name`` for demo users' reference attributes: the first record, or a
-    new one when the object's required fields are all text."""
+    new one when the object's required fields are text or email addresses."""
     page = runtime.records.list(object_name, limit=1)
     if page.items:
         return int(page.items[0]["id"])
     obj = runtime.registry.objects[object_name]
-    payload = {f.name: f"Demo {obj.label.get('en')}" for f in obj.custom_fields
-               if f.required and f.type in (FieldType.STRING, FieldType.TEXT)}
+    samples = {FieldType.STRING: f"Demo {obj.label.get('en')}",
+               FieldType.TEXT: f"Demo {obj.label.get('en')}",
+               FieldType.EMAIL: "demo@example.com"}
+    payload = {f.name: samples[f.type] for f in obj.custom_fields
+               if f.required and f.type in samples}
     try:
         return int(runtime.records.create(object_name, payload, "demo")["id"])
     except (ValidationFailed, FlowdeskError):

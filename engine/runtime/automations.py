@@ -372,9 +372,10 @@ class AutomationRunner:
         trigger = a.trigger
         assert isinstance(trigger, auto.AfterTime)
         due = self.due_at(trigger, anchor)
+        # No idempotency key: the timer commits with the change that started it, and one
+        # command may start, cancel and start it again.
         self.outbox.enqueue(
             uow, TIMER_JOB, {"automation": a.name, "reason": reason}, run_at=due,
-            key=f"{self._group(a, event.object, event.record_id)}:{uow.change_id}",
             cancel_group=self._group(a, event.object, event.record_id),
             object=event.object, record_id=event.record_id)
 

@@ -173,8 +173,8 @@ class SlaService:
                 continue
             self.outbox.enqueue(
                 uow, SLA_CHECK_JOB, {"metric": clock.metric, "fraction": fraction},
-                run_at=max(at, uow.now), key=f"{group}:{fraction}:{uow.change_id}",
-                cancel_group=group, object=object_name, record_id=record_id)
+                run_at=max(at, uow.now), cancel_group=group, object=object_name,
+                record_id=record_id)
 
     # -- changes -----------------------------------------------------------------------------
 

@@ -256,3 +256,34 @@ def test_admin_endpoints_are_for_admins_only(world: World, role: str, url: str) 
     assert response.json()["error"] == {"code": "permission_denied", "details": [],
                                         "message": "this endpoint is for admins"}
     assert world.clients["admin"].get(url).status_code == 200
+
+
+def test_a_second_domain_declares_its_own_roles(tmp_path: Path) -> None:
+    equipment_pack = SERVICE.parents[1] / "tests" / "packs" / "equipment_loans"
+    runtime = build_engine([equipment_pack], f"sqlite:///{tmp_path / 'loans.db'}",
+                           clock=ManualClock(T0))
+    try:
+        r = runtime.records
+        me = r.create("borrower", {"name": "Me", "email": "me@x.org"}, "setup")["id"]
+        you = r.create("borrower", {"name": "You", "email": "you@x.org"}, "setup")["id"]
+        kit = r.create("equipment", {"name": "Drill", "serial": "D1", "category": "laptop",
+                                     "purchase_price": 99}, "setup")["id"]
+        dates = {"borrowed_at": "2026-03-02T09:00:00Z", "due_back": "2026-03-09"}
+        mine = r.create("loan", {"equipment": kit, "borrower": me, "notes": "fragile",
+                                 **dates}, "setup")["id"]
+        r.create("loan", {"equipment": kit, "borrower": you, **dates}, "setup")
+        client = TestClient(create_app(runtime), headers=bearer(
+            runtime, "me", ["borrower"], attributes={"borrower": me}))
+        loans = client.get("/api/records/loan").json()
+        assert [loan["id"] for loan in loans["items"]] == [mine] and loans["total"] == 1
+        assert "notes" not in loans["items"][0]
+        drill = client.get(f"/api/records/equipment/{kit}").json()
+        assert "purchase_price" not in drill and drill["name"] == "Drill"
+        assert client.get(f"/api/records/borrower/{you}").status_code == 404
+        reserve = client.post("/api/records/loan",
+                              json={"equipment": kit, "borrower": you, **dates})
+        assert reserve.status_code == 403
+        assert client.post("/api/records/loan",
+                           json={"equipment": kit, "borrower": me, **dates}).status_code == 201
+    finally:
+        runtime.close()

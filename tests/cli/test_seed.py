@@ -20,6 +20,7 @@ REPO = Path(__file__).resolve().parents[2]
 PACK = REPO / "packs" / "service_default"
 END = datetime(2025, 3, 3, 10, 0, tzinfo=UTC)
 SMALL = {"days": 12, "accounts": 6, "requests": 40}
+TINY = {"days": 8, "accounts": 4, "requests": 20}
 
 
 def _url(engine: Engine) -> str:
@@ -34,9 +35,9 @@ def _rows(engine: Engine, object_name: str) -> list[dict[str, object]]:
 
 
 def test_the_same_seed_makes_the_same_records(tmp_path: Path) -> None:
-    first = seed_history([PACK], f"sqlite:///{tmp_path / 'a.db'}", seed=3, end=END, **SMALL)
-    again = seed_history([PACK], f"sqlite:///{tmp_path / 'b.db'}", seed=3, end=END, **SMALL)
-    other = seed_history([PACK], f"sqlite:///{tmp_path / 'c.db'}", seed=4, end=END, **SMALL)
+    first = seed_history([PACK], f"sqlite:///{tmp_path / 'a.db'}", seed=3, end=END, **TINY)
+    again = seed_history([PACK], f"sqlite:///{tmp_path / 'b.db'}", seed=3, end=END, **TINY)
+    other = seed_history([PACK], f"sqlite:///{tmp_path / 'c.db'}", seed=4, end=END, **TINY)
     assert first.digest == again.digest
     assert first.counts == again.counts
     assert other.digest != first.digest

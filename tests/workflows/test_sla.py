@@ -208,3 +208,19 @@ def test_the_api_shows_every_clock_and_hides_records_the_user_may_not_read(
         anonymous = client.get(f"/api/records/incident/{record['id']}/sla",
                                headers={"Authorization": ""})
         assert anonymous.status_code == 401
+
+
+def test_a_clock_changed_twice_in_one_command_keeps_its_timers(
+        runtime: Runtime, clock: ManualClock) -> None:
+    record = create(runtime)
+    clock.advance(hours=1)
+    # One command re-targets the clocks twice (urgent, then back to standard): the second
+    # rescheduling must not be lost to the first one's cancelled timers.
+    with runtime.records._command("alice") as uow:
+        runtime.records.update_in(uow, "incident", record["id"], {"severity": "urgent"})
+        runtime.records.update_in(uow, "incident", record["id"], {"severity": "normal"})
+        runtime.records.settle(uow)
+    group = f"sla:incident:{record['id']}:resolution"
+    pending = jobs(runtime, cancel_group=group, status="pending")
+    assert sorted(j["payload"]["fraction"] for j in pending) == [0.5, 0.8, 1.0]
+    assert clocks(runtime, record["id"])["resolution"]["policy"] == "standard"

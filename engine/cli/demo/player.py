@@ -9,6 +9,7 @@ the same script, seed, sizes and end time make the same records.
 
 from __future__ import annotations
 
+import functools
 import heapq
 import itertools
 from collections import Counter
@@ -195,7 +196,7 @@ class HistoryPlayer:
         weights = [self.rng.uniform(0.2, 3.0) for _ in account_ids]
         count = self.script.request_count if requests is None else requests
         for seq, at in enumerate(self._arrivals(start, end, count), start=1):
-            self._at(at, lambda seq=seq: self._open_request(seq, account_ids, weights))
+            self._at(at, functools.partial(self._open_request, seq, account_ids, weights))
         while self._events:
             when, _order, action = heapq.heappop(self._events)
             if when > end:

@@ -13,14 +13,14 @@ from typing import Any, Literal
 
 from pydantic import Field
 
+from engine.cli.demo.values import Recipe, compile_recipe
 from engine.errors import PackError, Problem, SourcePos, did_you_mean
 from engine.objects.model import FieldType
+from engine.packs.loader import display_path
 from engine.packs.models import Identifier, Label, _Spec
 from engine.packs.registry import Registry
-from engine.packs.loader import display_path
 from engine.packs.source import SourceDocument, load_yaml_document
 from engine.packs.spec_errors import validate_spec
-from engine.cli.demo.values import Recipe, compile_recipe
 
 __all__ = ["DemoScript", "RecordPlan", "MemberPlan", "Step", "Story", "UserPlan",
            "PortalPlan", "find_demo_file", "load_demo_script", "DEMO_FOLDER"]
@@ -361,7 +361,7 @@ def _compile(spec: DemoFile, doc: SourceDocument, check: _Checker, registry: Reg
     account = check.record(spec.accounts, ("accounts",), base)
     members = []
     for i, m in enumerate(spec.accounts.members):
-        where = ("accounts", "members", i)
+        where: tuple[Any, ...] = ("accounts", "members", i)
         record = check.record(m, where, base | {account_name})
         check.field(m.object, m.link, (*where, "link"), reference_to=account_name)
         if m.count[0] > m.count[1] or m.count[0] < 0:
@@ -398,8 +398,8 @@ def _compile(spec: DemoFile, doc: SourceDocument, check: _Checker, registry: Reg
         off_hours_share=spec.off_hours_share, fallback_actor=spec.fallback_actor,
         users=tuple(users), portal=portal, account=account,
         account_count=spec.accounts.count, members=tuple(members), request=request,
-        request_count=r.count, request_link=r.link, request_actor=request_actor, route=r.route, stories=tuple(stories),
-        entries=entries)
+        request_count=r.count, request_link=r.link, request_actor=request_actor,
+        route=r.route, stories=tuple(stories), entries=entries)
 
 
 def _step(s: StepSpec, where: tuple[Any, ...], check: _Checker, machine: Any,

@@ -1,19 +1,12 @@
 """Value recipes of a demo script: how the demo history makes up a field's value.
 
 A recipe in the YAML is a plain value (used as it is) or a mapping with one kind key:
-
-| recipe | value |
-| --- | --- |
-| `{one_of: [a, b]}` / `{one_of: {a: 3, b: 1}}` | one of the values, uniformly or by weight |
-| `{number: [1, 9]}` / `{decimal: [10, 99.5]}` | a whole number / a two-decimal number in the range |
-| `{date: [-900, -30]}` | a date that many days from the simulated now |
-| `{text: bank, by: path, lang: path}` | a line of a text bank, of the group `by` names, in a language |
-| `{ref: path}` | a value of the context: `now`, `seq`, `actor`, `record.name`, `<object>.<reference>.<field>` |
-| `{format: "x{seq}@{record.name}"}` | text with `{path}` placeholders |
-| `{join: [recipe, ...], sep: " "}` | the recipes' values joined |
-| `{pick: object}` | the id of a random record of ``object`` linked to the current account |
-
-Any recipe may add `chance: 0.3`: the value is null the rest of the time.
+``one_of`` (a list, or value -> weight), ``number`` / ``decimal`` / ``date`` (a range; dates
+in days from the simulated now), ``text`` (a line of a text bank, grouped ``by`` a path, in the
+language ``lang`` names), ``ref`` (a path: ``now``, ``seq``, ``actor``, ``record.field``,
+``<object>.<reference>.<field>``), ``format`` (text with ``{path}`` placeholders), ``join`` (the
+values of recipes joined by ``sep``) and ``pick`` (a random linked record of an object). Any
+recipe may add ``chance``: the value is null the rest of the time. See docs/demo.md.
 """
 
 from __future__ import annotations
