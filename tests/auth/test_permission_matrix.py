@@ -287,3 +287,13 @@ def test_a_second_domain_declares_its_own_roles(tmp_path: Path) -> None:
                            json={"equipment": kit, "borrower": me, **dates}).status_code == 201
     finally:
         runtime.close()
+
+
+def test_a_deleted_records_history_is_for_those_who_read_every_record(world: World) -> None:
+    ticket = world.ticket("own")
+    url = f"/api/records/ticket/{ticket['id']}"
+    assert world.clients["supervisor"].delete(url).status_code == 204
+    history = world.clients["supervisor"].get(f"{url}/history")
+    actions = [e["action"] for e in history.json()["items"]]
+    assert actions[0] == "create" and actions[-1] == "delete"
+    assert world.clients["agent"].get(f"{url}/history").status_code == 404

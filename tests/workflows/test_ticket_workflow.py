@@ -69,3 +69,19 @@ def test_escalating_raises_priority_one_step_once(desk: Runtime, before: str,
         desk.transitions.transition("ticket", ticket["id"], "escalate", values={},
                                     expected_version=ticket["version"], actor="bob")
     assert caught.value.code == "guard_failed"
+
+
+def test_a_ticket_reopens_only_within_seven_days_of_resolution(desk: Runtime) -> None:
+    ticket = desk.records.create("ticket", {"subject": "Printer jams"}, "alice")
+    ticket = desk.transitions.transition("ticket", ticket["id"], "start",
+                                         expected_version=ticket["version"], actor="bob")
+    ticket = desk.transitions.transition("ticket", ticket["id"], "resolve",
+                                         expected_version=ticket["version"], actor="bob")
+    clock = desk.clock
+    assert isinstance(clock, ManualClock)
+    clock.advance(days=7, seconds=1)
+    with pytest.raises(Conflict) as info:
+        desk.transitions.transition("ticket", ticket["id"], "reopen",
+                                    expected_version=ticket["version"], actor="bob")
+    assert info.value.code == "guard_failed"
+    assert "'now() - resolved_at <= 7d' is false" in info.value.message
