@@ -251,6 +251,7 @@ def test_ticket_status_and_sla_timestamps_are_engine_owned() -> None:
     engine_owned = {
         "status", "satisfaction", "first_responded_at", "resolved_at", "closed_at", "due_at",
         "reopen_count", "escalated", "merged_into", "agent_reply_count", "handling_seconds",
+        "last_customer_reply_at", "last_agent_reply_at",
     }  # fmt: skip
     assert {n for n, f in ticket.fields.items() if f.read_only} == engine_owned
     assert ticket.fields["status"].default == "new"
