@@ -20,7 +20,7 @@ from tests.reports.lab import NOW, at, principal, reports_for, run, table
 SERVICE = Path(__file__).resolve().parents[2] / "packs" / "service_default"
 REPORTS = ["agent_performance", "average_handling_time", "backlog_by_age", "ces", "csat",
            "first_contact_resolution", "first_response_time", "nps", "resolution_time",
-           "ticket_volume"]
+           "sla_compliance", "ticket_volume"]
 
 
 @pytest.fixture
