@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, false, or_, select, true
 
-from engine.errors import FieldIssue, Forbidden, NotFound, ValidationFailed
+from engine.errors import FieldIssue, Forbidden, NotFound, ValidationFailed, did_you_mean
 from engine.objects.filter_sql import filter_condition
 from engine.objects.model import ObjectType, frozen_map
 from engine.objects.permissions import ACTIONS, ADMIN_ROLE, Grant, RecordFilter
@@ -30,6 +30,7 @@ from engine.runtime.list_query import parse_list_params
 from engine.runtime.principal import Principal
 from engine.runtime.records import RecordPage, RecordService
 from engine.runtime.transitions import AvailableTransitions, TransitionService
+from engine.workflows.state_machine import Transition
 
 __all__ = ["AccessControl", "UserAccess", "ObjectAccess"]
 
@@ -130,10 +131,16 @@ class UserAccess:
     def access(self, object_name: str) -> ObjectAccess:
         """The principal's access to ``object_name``. An object they may do nothing with is
         reported as unknown (404 ``unknown_object``), like one that does not exist."""
-        access = self._control.object_access(object_name, self.principal.roles)
-        if not access.any_grant:
-            raise NotFound(f"unknown object '{object_name}'", code="unknown_object")
-        return access
+        registry = self._control.registry
+        if object_name in registry.objects:
+            access = self._control.object_access(object_name, self.principal.roles)
+            if access.any_grant:
+                return access
+        # Suggestions come from the objects the user may use only: no name leaks.
+        usable = [n for n in registry.objects
+                  if self._control.object_access(n, self.principal.roles).any_grant]
+        raise NotFound(f"unknown object '{object_name}'{did_you_mean(object_name, usable)}",
+                       code="unknown_object")
 
     def readable_objects(self) -> builtins.list[ObjectAccess]:
         """The objects the principal may read, in the packs' order."""
@@ -313,10 +320,17 @@ class UserAccess:
                                             user=self._user)
         if not self._may(access, "update", record_id):
             return dataclasses.replace(found, allowed=(), blocked=())
+
+        def shown(t: Transition) -> bool:
+            # A blocked transition shows its guard's text: not if it names hidden fields.
+            reads = t.guard.check.paths_read if t.guard is not None else frozenset()
+            return not {p.split(".")[0] for p in reads} & access.hidden
+
         return dataclasses.replace(
             found,
             allowed=tuple(t for t in found.allowed if self._may_take(t.roles)),
-            blocked=tuple((t, p) for t, p in found.blocked if self._may_take(t.roles)))
+            blocked=tuple((t, p) for t, p in found.blocked
+                          if self._may_take(t.roles) and shown(t)))
 
     def transition(self, object_name: str, record_id: int, name: str, *,
                    values: Mapping[str, Any], expected_version: int) -> dict[str, Any]:

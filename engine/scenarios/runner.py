@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from argon2 import PasswordHasher
 from sqlalchemy import func, select
 
 from engine.errors import FlowdeskError, PackError, Problem, SourcePos
@@ -36,6 +37,12 @@ __all__ = ["ScenarioResult", "load_scenario", "run_scenario", "run_scenarios",
 #: for the same instant would otherwise never end).
 MAX_JOB_ROUNDS = 10_000
 _INTERPOLATION = re.compile(r"\$\{([a-z][a-z0-9_]*)\}")
+
+
+def _cheap_hasher() -> PasswordHasher:
+    # Scenario users have no passwords and never log in; the default (deliberately slow) hasher
+    # would cost a third of each scenario's start-up for the directory's timing-safe dummy hash.
+    return PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
 
 
 @dataclass
@@ -111,7 +118,8 @@ class _Run:
         self.mailer = MemoryMailer()
         self.runtime: Runtime = build_runtime(
             registry, self.database, self.clock, mailer=self.mailer,
-            mail_sender="desk@flowdesk.test", webhook_sender=MemoryWebhookSender(), environ={})
+            mail_sender="desk@flowdesk.test", webhook_sender=MemoryWebhookSender(), environ={},
+            password_hasher=_cheap_hasher())
         self.runtime.automations.start_schedules()
         self.worker = Worker(self.runtime, "scenario")
         self.ids: dict[str, tuple[str, int]] = {}

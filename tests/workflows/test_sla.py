@@ -12,8 +12,18 @@ from engine.runtime.clock import ManualClock
 from engine.runtime.effects import MemoryMailer
 from engine.runtime.factory import Runtime
 
-from .lab import T0, create, history, jobs, take
-from .lab import lab_hooks, lab_mailer, lab_registry, lab_runtime, lab_worker  # noqa: F401
+from .lab import (  # noqa: F401
+    T0,
+    create,
+    history,
+    jobs,
+    lab_hooks,
+    lab_mailer,
+    lab_registry,
+    lab_runtime,
+    lab_worker,
+    take,
+)
 
 
 def utc(*args: int) -> datetime:
