@@ -33,6 +33,7 @@ bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python bench/records.py
 	$(BIN)/python bench/dsl.py
+	$(BIN)/python bench/access.py
 	$(BIN)/python bench/sla_routing.py
 
 clean:

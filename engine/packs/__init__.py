@@ -13,7 +13,7 @@ from engine.packs.compile_calendars import compile_calendars
 from engine.packs.compile_forms import compile_forms
 from engine.packs.compile_objects import compile_objects, text_of
 from engine.packs.compile_reports import compile_reports
-from engine.packs.compile_roles import compile_roles
+from engine.packs.compile_roles import compile_roles, compile_user_type
 from engine.packs.compile_routing import compile_routing
 from engine.packs.compile_sla import compile_sla
 from engine.packs.compile_workflows import compile_workflows
@@ -44,10 +44,13 @@ def compile_registry(packs: list[LoadedPack], *, actions: ActionRegistry | None 
     problems += calendar_problems
     forms, form_problems = compile_forms(packs, objects, declared)
     problems += form_problems
+    user_attributes, user_type, user_problems = compile_user_type(packs, objects, declared)
+    problems += user_problems
     workflows, workflow_problems = compile_workflows(packs, objects, declared,
-                                                     functions=functions)
+                                                     functions=functions, user_type=user_type)
     problems += workflow_problems
-    access, access_problems = compile_roles(packs, objects, declared, workflows)
+    access, access_problems = compile_roles(packs, objects, declared, workflows,
+                                            users=(user_attributes, user_type))
     problems += access_problems
     routing, routing_problems = compile_routing(packs, objects, declared, workflows,
                                                 roles=access.role_names, functions=functions)

@@ -45,19 +45,16 @@ from engine.rules_dsl import (
 )
 from engine.workflows.state_machine import StateMachine
 
-__all__ = ["compile_roles"]
+__all__ = ["compile_roles", "compile_user_type"]
 
 _ATTRIBUTE_TYPES: dict[str, DslType] = {"string": STRING, "integer": INTEGER, "boolean": BOOLEAN}
 
 
-def compile_roles(
-    packs: list[LoadedPack],
-    objects: Mapping[str, ObjectType],
-    declared: set[str],
-    workflows: Mapping[str, StateMachine],
-) -> tuple[AccessPolicy, list[Problem]]:
-    """The packs' roles and user attributes, checked against ``objects``; ``declared`` names
-    objects that exist but failed to compile (not reported twice)."""
+def compile_user_type(
+    packs: list[LoadedPack], objects: Mapping[str, ObjectType], declared: set[str],
+) -> tuple[dict[str, UserAttribute], RecordType, list[Problem]]:
+    """The user attributes of ``users/*.yaml`` and the user as rules see it (``user.<x>`` in
+    guards, role filters, ...)."""
     problems: list[Problem] = []
     attributes = _user_attributes(packs, objects, declared, problems)
     user_type = RecordType(DEFAULT_USER_TYPE.name, {
@@ -65,6 +62,26 @@ def compile_roles(
         **{a.name: (RefType(a.reference_to) if a.reference_to else _ATTRIBUTE_TYPES[a.type])
            for a in attributes.values()},
     })
+    return attributes, user_type, problems
+
+
+def compile_roles(
+    packs: list[LoadedPack],
+    objects: Mapping[str, ObjectType],
+    declared: set[str],
+    workflows: Mapping[str, StateMachine],
+    users: tuple[dict[str, UserAttribute], RecordType] | None = None,
+) -> tuple[AccessPolicy, list[Problem]]:
+    """The packs' roles and user attributes, checked against ``objects``; ``declared`` names
+    objects that exist but failed to compile (not reported twice). ``users`` is what
+    :func:`compile_user_type` gave (whose problems the caller reports); compiled here when
+    not given."""
+    problems: list[Problem] = []
+    if users is None:
+        attributes, user_type, user_problems = compile_user_type(packs, objects, declared)
+        problems += user_problems
+    else:
+        attributes, user_type = users
     records = record_types(objects)
     chosen, duplicate_problems = latest_by_name(packs, "roles", "role")
     problems += duplicate_problems

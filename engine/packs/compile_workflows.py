@@ -44,11 +44,12 @@ __all__ = ["compile_workflows", "why_not_settable", "dsl_text"]
 
 def compile_workflows(
     packs: list[LoadedPack], objects: Mapping[str, ObjectType], declared: set[str],
-    *, functions: FunctionRegistry | None = None,
+    *, functions: FunctionRegistry | None = None, user_type: RecordType | None = None,
 ) -> tuple[dict[str, StateMachine], list[Problem]]:
     """Compile every pack's workflows (a later pack's replaces an earlier one of the same
     name). ``declared`` names objects that exist but failed to compile: their workflows are
-    skipped without a second report."""
+    skipped without a second report. ``user_type`` is the acting user as guards see it (with
+    the packs' user attributes)."""
     chosen, problems = latest_by_name(packs, "workflows", "workflow")
     records = record_types(objects)
     machines: dict[str, StateMachine] = {}
@@ -64,7 +65,7 @@ def compile_workflows(
                     f"{did_you_mean(spec.object, declared)}", doc.pos(("object",))))
             continue
         machine = _Compiler(spec, doc, objects[spec.object], records, problems,
-                            functions).compile()
+                            functions, user_type).compile()
         if machine is None:
             continue
         other = owners.get(machine.object)
@@ -104,10 +105,12 @@ class _Compiler:
 
     def __init__(self, spec: WorkflowSpec, doc: SourceDocument, obj: ObjectType,
                  records: Mapping[str, RecordType], problems: list[Problem],
-                 functions: FunctionRegistry | None = None) -> None:
+                 functions: FunctionRegistry | None = None,
+                 user_type: RecordType | None = None) -> None:
         self.spec, self.doc, self.obj, self.problems = spec, doc, obj, problems
         self.functions = functions
-        self.env = TypeEnv.for_record(records, obj.name, change_context=False)
+        self.env = TypeEnv.for_record(records, obj.name, change_context=False,
+                                      user_type=user_type)
         self.before = len(problems)
 
     def bad(self, code: str, message: str, path: tuple[Any, ...], key: bool = False) -> None:

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import builtins
 import dataclasses
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -68,6 +70,20 @@ def _without(obj: ObjectType, hidden: frozenset[str], read_only: frozenset[str])
     fields = {n: dataclasses.replace(f, read_only=True) if n in read_only else f
               for n, f in obj.fields.items() if n not in hidden}
     return dataclasses.replace(obj, fields=frozen_map(fields))
+
+
+@contextmanager
+def _no_hidden_names(access: ObjectAccess) -> Iterator[None]:
+    """Drop suggestions (``did you mean 'x'?``) that would name a hidden field."""
+    try:
+        yield
+    except ValidationFailed as exc:
+        if not access.hidden:
+            raise
+        hidden = "|".join(re.escape(name) for name in sorted(access.hidden))
+        pattern = re.compile(rf" \(did you mean '(?:{hidden})'\?\)")
+        raise ValidationFailed([FieldIssue(i.loc, pattern.sub("", i.msg), i.type)
+                                for i in exc.issues], code=exc.code) from None
 
 
 class AccessControl:
@@ -256,7 +272,8 @@ class UserAccess:
             row = dict.fromkeys(access.obj.fields) | (values or {})
             if values is not None and not self._holds(access, "create", row):
                 raise self._denied(access, "create", " with these values")
-        record = self._records.create(access.obj.name, payload, self.principal.name)
+        with _no_hidden_names(access):
+            record = self._records.create(access.obj.name, payload, self.principal.name)
         return self.strip(access, record)
 
     def update(self, object_name: str, record_id: int, patch: Any, *,
@@ -270,9 +287,10 @@ class UserAccess:
             changes = self._converted(access.update_validator.validate_update, patch)
             if changes is not None and not self._holds(access, "update", row | changes):
                 raise self._denied(access, "update", " into one with these values")
-        record = self._records.update(access.obj.name, record_id, patch,
-                                      expected_version=expected_version,
-                                      actor=self.principal.name)
+        with _no_hidden_names(access):
+            record = self._records.update(access.obj.name, record_id, patch,
+                                          expected_version=expected_version,
+                                          actor=self.principal.name)
         return self.strip(access, record)
 
     def delete(self, object_name: str, record_id: int, *,
@@ -346,7 +364,8 @@ class UserAccess:
                 f"{', '.join(sorted(self.principal.roles)) or 'none'}",
                 code="transition_forbidden")
         self._refuse_keys(access, values, access.hidden | access.read_only)
-        record = self._transitions.transition(
-            access.obj.name, record_id, name, values=values, expected_version=expected_version,
-            actor=self.principal.name, user=self._user)
+        with _no_hidden_names(access):
+            record = self._transitions.transition(
+                access.obj.name, record_id, name, values=values,
+                expected_version=expected_version, actor=self.principal.name, user=self._user)
         return self.strip(access, record)

@@ -303,3 +303,15 @@ def test_a_deleted_records_history_is_for_those_who_read_every_record(world: Wor
     actions = [e["action"] for e in history.json()["items"]]
     assert actions[0] == "create" and actions[-1] == "delete"
     assert world.clients["agent"].get(f"{url}/history").status_code == 404
+
+
+def test_suggestions_never_name_what_is_hidden(world: World) -> None:
+    client = world.clients["customer"]
+    typo = client.post("/api/records/ticket", json={
+        "subject": "s", "priority": "P3", "customer": world.mine, "queu": "x"})
+    assert typo.status_code == 422
+    assert typo.json()["error"]["details"][0]["msg"] == "unknown field 'queu' on 'ticket'"
+    unknown = client.get("/api/records/macr")
+    assert unknown.json()["error"]["message"] == "unknown object 'macr'"
+    admin = world.clients["admin"].get("/api/records/macr")
+    assert admin.json()["error"]["message"] == "unknown object 'macr' (did you mean 'macro'?)"

@@ -109,3 +109,11 @@ def test_the_shipped_packs_declare_their_roles() -> None:
     assert service.role_names == ("admin", "agent", "customer", "supervisor")
     loans = load_registry([repo / "tests" / "packs" / "equipment_loans"]).access
     assert loans.role_names == ("admin", "borrower", "lender")
+
+
+def test_guards_see_the_users_declared_attributes(tmp_path: Path) -> None:
+    pack = write_pack(tmp_path, {"objects/thing.yaml": THING, "users/u.yaml": USERS,
+                                 "workflows/w.yaml": WORKFLOW.replace(
+                                     "roles: [staf]", "guard: owner == user.site")})
+    machine = load_registry([pack]).workflows["w"]
+    assert machine.transitions["finish"].guard is not None
