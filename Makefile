@@ -11,7 +11,7 @@ PACK ?= packs/service_default
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Flowdesk needs Python 3.11+"'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	# The venv's own pip installs everything; upgrading it first is one more download to fail.
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 

@@ -19,7 +19,7 @@ from engine.objects.storage.agent_tables import AGENT_PROFILES, AGENT_QUEUE_TURN
 from engine.objects.storage.identity_tables import TEAM_MEMBERS, TEAMS, USERS
 from engine.packs.registry import Registry
 from engine.runtime.unit_of_work import UnitOfWork
-from engine.runtime.users import identity_tables
+from engine.runtime.users import identity_tables, teams_of
 from engine.workflows.assignment import AVAILABILITIES
 
 __all__ = ["AGENT_OBJECT", "DEFAULT_CAPACITY", "AgentProfile", "AgentProfiles"]
@@ -73,15 +73,7 @@ class AgentProfiles:
     # -- reading ------------------------------------------------------------------------------
 
     def _teams_of(self, conn: Connection, user_ids: Iterable[int]) -> dict[int, list[str]]:
-        out: dict[int, list[str]] = {}
-        rows = conn.execute(
-            select(self._members.c.user_id, self._teams.c.name)
-            .join(self._teams, self._teams.c.id == self._members.c.team_id)
-            .where(self._members.c.user_id.in_(list(user_ids)))
-            .order_by(self._teams.c.name))
-        for r in rows:
-            out.setdefault(r.user_id, []).append(r.name)
-        return out
+        return teams_of(conn, self._members, self._teams, user_ids)
 
     def _select(self) -> Any:
         p, u = self.table, self._users

@@ -29,7 +29,7 @@ from engine.runtime.auth_events import AuthEvents
 from engine.runtime.clock import Clock
 from engine.runtime.principal import READ, SCOPES, WRITE, Principal
 
-__all__ = ["User", "Team", "UserDirectory", "MIN_PASSWORD_LENGTH", "identity_tables"]
+__all__ = ["User", "Team", "UserDirectory", "MIN_PASSWORD_LENGTH", "identity_tables", "teams_of"]
 
 MIN_PASSWORD_LENGTH = 8
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@+-]{0,127}$")
@@ -41,6 +41,20 @@ def identity_tables() -> dict[str, Table]:
     metadata = MetaData()
     add_system_tables(metadata)
     return dict(metadata.tables)
+
+
+def teams_of(conn: Connection, members: Table, teams: Table,
+             user_ids: Iterable[int]) -> dict[int, list[str]]:
+    """User id → the names of the user's teams, sorted."""
+    out: dict[int, list[str]] = {}
+    rows = conn.execute(
+        select(members.c.user_id, teams.c.name)
+        .join(teams, teams.c.id == members.c.team_id)
+        .where(members.c.user_id.in_(list(user_ids)))
+        .order_by(teams.c.name))
+    for r in rows:
+        out.setdefault(r.user_id, []).append(r.name)
+    return out
 
 
 def _iso(at: datetime) -> str:
@@ -149,15 +163,7 @@ class UserDirectory:
     # -- reading --------------------------------------------------------------------------
 
     def _teams_of(self, conn: Connection, user_ids: Iterable[int]) -> dict[int, list[str]]:
-        out: dict[int, list[str]] = {}
-        rows = conn.execute(
-            select(self._members.c.user_id, self._teams.c.name)
-            .join(self._teams, self._teams.c.id == self._members.c.team_id)
-            .where(self._members.c.user_id.in_(list(user_ids)))
-            .order_by(self._teams.c.name))
-        for r in rows:
-            out.setdefault(r.user_id, []).append(r.name)
-        return out
+        return teams_of(conn, self._members, self._teams, user_ids)
 
     def _user(self, row: Any, teams: Sequence[str]) -> User:
         return User(id=row.id, name=row.name, roles=tuple(row.roles), teams=tuple(teams),
