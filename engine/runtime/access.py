@@ -66,6 +66,11 @@ def _union(grants: Iterable[Grant]) -> bool | tuple[RecordFilter, ...]:
     return tuple(filters) if filters else False
 
 
+#: History entries the engine writes for the desk (automations, emails, SLA clocks); a role
+#: that has hidden fields on the object does not see them.
+INTERNAL_HISTORY_ACTIONS = frozenset({"comment", "automation_error", "email_queued", "sla"})
+
+
 def _without(obj: ObjectType, hidden: frozenset[str], read_only: frozenset[str]) -> ObjectType:
     fields = {n: dataclasses.replace(f, read_only=True) if n in read_only else f
               for n, f in obj.fields.items() if n not in hidden}
@@ -316,6 +321,10 @@ class UserAccess:
 
     def _entry(self, access: ObjectAccess, entry: HistoryEntry) -> dict[str, Any] | None:
         if entry.field is not None and entry.field in access.hidden:
+            return None
+        if access.hidden and entry.action in INTERNAL_HISTORY_ACTIONS:
+            # Automation comments, queued emails (with desk addresses), SLA events: desk
+            # talk, kept from anyone the object hides fields from.
             return None
         out = entry.as_json()
         for key in ("old", "new"):
