@@ -63,6 +63,9 @@ class Outbox:
 
     def __init__(self, table: Table | None = None) -> None:
         self.table = table if table is not None else job_table()
+        # A job without a key cannot collide: a plain INSERT, which SQLAlchemy compiles once
+        # (it cannot cache the dialects' ON CONFLICT form, so that one compiles per call).
+        self._plain_insert = insert(self.table).returning(self.table.c.id)
 
     def _insert_for(self, dialect: str) -> Insert:
         # ON CONFLICT DO NOTHING keeps a PostgreSQL transaction usable after a duplicate key
@@ -111,7 +114,9 @@ class Outbox:
             "record_id": record_id,
             "created_at": uow.now,
         }
-        result = uow.conn.execute(self._insert_for(uow.conn.dialect.name), row)
+        statement = (self._plain_insert if key is None
+                     else self._insert_for(uow.conn.dialect.name))
+        result = uow.conn.execute(statement, row)
         job_id = result.scalar_one_or_none()
         return None if job_id is None else int(job_id)
 
