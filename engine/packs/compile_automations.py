@@ -20,7 +20,7 @@ from engine.objects.model import FieldType, ObjectType, Text
 from engine.packs.compile_objects import text_of
 from engine.packs.compile_rules import dsl_problem
 from engine.packs.compile_workflows import dsl_text, why_not_settable
-from engine.packs.loader import LoadedPack, latest_by_name
+from engine.packs.loader import LoadedPack, latest_by_name, unknown_object
 from engine.packs.models import (
     AssignAction,
     AutomationSpec,
@@ -91,11 +91,7 @@ def compile_automations(
         spec, doc = spec_file.spec, spec_file.doc
         assert isinstance(spec, AutomationSpec)
         if spec.object not in objects:
-            if spec.object not in declared:
-                problems.append(Problem(
-                    "automation_unknown_object",
-                    f"automation '{spec.automation}' is for unknown object '{spec.object}'"
-                    f"{did_you_mean(spec.object, declared)}", doc.pos(("object",))))
+            problems += unknown_object("automation", spec.automation, spec.object, declared, doc)
             continue
         result = _Compiler(
             spec, doc, objects, records, machines, problems,

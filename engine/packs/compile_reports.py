@@ -30,7 +30,7 @@ from engine.objects.report_definition import (
 from engine.packs.compile_objects import text_of
 from engine.packs.compile_rules import dsl_problem
 from engine.packs.compile_workflows import dsl_text
-from engine.packs.loader import LoadedPack, latest_by_name
+from engine.packs.loader import LoadedPack, latest_by_name, unknown_object
 from engine.packs.models import DslText
 from engine.packs.report_models import (
     ReportGroupSpec,
@@ -77,11 +77,7 @@ def compile_reports(
         assert isinstance(spec, ReportSpec)
         obj = objects.get(spec.object)
         if obj is None:
-            if spec.object not in declared:
-                problems.append(Problem(
-                    "report_unknown_object",
-                    f"report '{spec.report}' is for unknown object '{spec.object}'"
-                    f"{did_you_mean(spec.object, objects)}", doc.pos(("object",))))
+            problems += unknown_object("report", spec.report, spec.object, declared, doc)
             continue
         sla = next((s for s in slas.values() if s.object == obj.name), None)
         compiler = _ReportCompiler(spec, doc, obj, objects, records, user_type, sla, functions)

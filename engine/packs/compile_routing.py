@@ -16,7 +16,7 @@ from engine.objects.model import FieldType, ObjectType, Text
 from engine.packs.compile_objects import text_of
 from engine.packs.compile_rules import dsl_problem
 from engine.packs.compile_workflows import dsl_text, why_not_settable
-from engine.packs.loader import LoadedPack, latest_by_name
+from engine.packs.loader import LoadedPack, latest_by_name, unknown_object
 from engine.packs.models import DslText, RoutingSpec
 from engine.packs.source import SourceDocument
 from engine.rules_dsl import BOOLEAN, STRING, CompiledExpression, TypeEnv, compile_expression
@@ -50,11 +50,7 @@ def compile_routing(
         spec, doc = spec_file.spec, spec_file.doc
         assert isinstance(spec, RoutingSpec)
         if spec.object not in objects:
-            if spec.object not in declared:
-                problems.append(Problem(
-                    "routing_unknown_object",
-                    f"routing '{spec.routing}' is for unknown object '{spec.object}'"
-                    f"{did_you_mean(spec.object, declared)}", doc.pos(("object",))))
+            problems += unknown_object("routing", spec.routing, spec.object, declared, doc)
             continue
         if spec.object in by_object:
             problems.append(Problem(

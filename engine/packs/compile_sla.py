@@ -16,7 +16,7 @@ from engine.objects.model import ObjectType, Text, frozen_map
 from engine.packs.compile_objects import text_of
 from engine.packs.compile_rules import dsl_problem
 from engine.packs.compile_workflows import dsl_text
-from engine.packs.loader import LoadedPack, latest_by_name
+from engine.packs.loader import LoadedPack, latest_by_name, unknown_object
 from engine.packs.models import DslText, SlaMetricSpec, SlaSpec
 from engine.packs.source import SourceDocument
 from engine.rules_dsl import BOOLEAN, CompiledExpression, TypeEnv, compile_expression
@@ -47,11 +47,7 @@ def compile_sla(
         spec, doc = spec_file.spec, spec_file.doc
         assert isinstance(spec, SlaSpec)
         if spec.object not in objects:
-            if spec.object not in declared:
-                problems.append(Problem(
-                    "sla_unknown_object",
-                    f"sla '{spec.sla}' is for unknown object '{spec.object}'"
-                    f"{did_you_mean(spec.object, declared)}", doc.pos(("object",))))
+            problems += unknown_object("sla", spec.sla, spec.object, declared, doc)
             continue
         if spec.object in owners:
             problems.append(Problem(

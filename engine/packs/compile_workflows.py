@@ -16,7 +16,7 @@ from engine.objects.dsl_types import field_dsl_type, record_types
 from engine.objects.model import FieldType, ObjectType, Text, frozen_map
 from engine.packs.compile_objects import text_of
 from engine.packs.compile_rules import dsl_problem
-from engine.packs.loader import LoadedPack, latest_by_name
+from engine.packs.loader import LoadedPack, latest_by_name, unknown_object
 from engine.packs.models import ActionSpec, DslText, WorkflowSpec
 from engine.packs.source import SourceDocument
 from engine.rules_dsl import (
@@ -58,11 +58,7 @@ def compile_workflows(
         spec, doc = spec_file.spec, spec_file.doc
         assert isinstance(spec, WorkflowSpec)
         if spec.object not in objects:
-            if spec.object not in declared:
-                problems.append(Problem(
-                    "workflow_unknown_object",
-                    f"workflow '{spec.workflow}' is for unknown object '{spec.object}'"
-                    f"{did_you_mean(spec.object, declared)}", doc.pos(("object",))))
+            problems += unknown_object("workflow", spec.workflow, spec.object, declared, doc)
             continue
         machine = _Compiler(spec, doc, objects[spec.object], records, problems,
                             functions, user_type).compile()

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from engine.errors import PackError, Problem, SourcePos
+from engine.errors import PackError, Problem, SourcePos, did_you_mean
 from engine.packs.models import (
     AutomationSpec,
     CalendarSpec,
@@ -24,7 +24,8 @@ from engine.packs.report_models import ReportSpec
 from engine.packs.source import SourceDocument, load_yaml_document
 from engine.packs.spec_errors import validate_spec
 
-__all__ = ["LoadedPack", "SpecFile", "load_packs", "latest_by_name", "PACK_FOLDERS"]
+__all__ = ["LoadedPack", "SpecFile", "load_packs", "latest_by_name", "unknown_object",
+           "PACK_FOLDERS"]
 
 MANIFEST = "pack.yaml"
 
@@ -81,6 +82,17 @@ def latest_by_name(
             seen_here[name] = spec_file
             chosen[name] = spec_file
     return list(chosen.values()), problems
+
+
+def unknown_object(kind: str, name: str, object_name: str, declared: Collection[str],
+                   doc: SourceDocument) -> list[Problem]:
+    """The ``<kind>_unknown_object`` problem of a file whose ``object:`` names no object; none
+    when the object is declared but failed to compile (that was reported already)."""
+    if object_name in declared:
+        return []
+    return [Problem(f"{kind}_unknown_object",
+                    f"{kind} '{name}' is for unknown object '{object_name}'"
+                    f"{did_you_mean(object_name, declared)}", doc.pos(("object",)))]
 
 
 def display_path(path: Path) -> str:
