@@ -17,18 +17,13 @@ from croniter import croniter
 from engine.errors import DslError, Problem, did_you_mean
 from engine.objects.dsl_types import field_dsl_type, record_types
 from engine.objects.model import FieldType, ObjectType, Text
-from engine.packs.compile_objects import text_of
-from engine.packs.compile_rules import dsl_problem
-from engine.packs.compile_workflows import dsl_text, why_not_settable
-from engine.packs.loader import LoadedPack, latest_by_name, unknown_object
-from engine.packs.models import (
+from engine.packs.automation_models import (
     AssignAction,
     AutomationSpec,
     CallAction,
     CommentAction,
     CreatedTrigger,
     CreateRecordAction,
-    DslText,
     EventTrigger,
     NotifyAction,
     RouteAction,
@@ -42,6 +37,11 @@ from engine.packs.models import (
     UpdateRelatedAction,
     WebhookAction,
 )
+from engine.packs.compile_objects import text_of
+from engine.packs.compile_rules import dsl_problem
+from engine.packs.compile_workflows import dsl_text, why_not_settable
+from engine.packs.loader import LoadedPack, latest_by_name, unknown_object
+from engine.packs.models import DslText
 from engine.packs.source import SourceDocument
 from engine.rules_dsl import BOOLEAN, STRING, CompiledExpression, TypeEnv, compile_expression
 from engine.rules_dsl.functions import FunctionRegistry

@@ -14,9 +14,9 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from engine.errors import Problem, did_you_mean
+from engine.packs.calendar_models import CalendarSpec
 from engine.packs.compile_objects import text_of
 from engine.packs.loader import LoadedPack, SpecFile, latest_by_name
-from engine.packs.models import CalendarSpec
 from engine.packs.source import SourceDocument
 from engine.workflows.calendar import (
     WEEKDAYS,

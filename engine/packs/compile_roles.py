@@ -29,7 +29,7 @@ from engine.objects.permissions import (
 from engine.packs.compile_objects import text_of
 from engine.packs.compile_rules import dsl_problem
 from engine.packs.loader import LoadedPack, latest_by_name
-from engine.packs.models import RoleObjectSpec, RoleSpec, UsersSpec
+from engine.packs.role_models import RoleObjectSpec, RoleSpec, UsersSpec
 from engine.packs.source import SourceDocument
 from engine.rules_dsl import (
     BOOLEAN,

@@ -17,7 +17,8 @@ from engine.packs.compile_objects import text_of
 from engine.packs.compile_rules import dsl_problem
 from engine.packs.compile_workflows import dsl_text, why_not_settable
 from engine.packs.loader import LoadedPack, latest_by_name, unknown_object
-from engine.packs.models import DslText, RoutingSpec
+from engine.packs.models import DslText
+from engine.packs.routing_models import RoutingSpec
 from engine.packs.source import SourceDocument
 from engine.rules_dsl import BOOLEAN, STRING, CompiledExpression, TypeEnv, compile_expression
 from engine.rules_dsl.functions import FunctionRegistry

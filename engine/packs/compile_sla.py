@@ -17,7 +17,8 @@ from engine.packs.compile_objects import text_of
 from engine.packs.compile_rules import dsl_problem
 from engine.packs.compile_workflows import dsl_text
 from engine.packs.loader import LoadedPack, latest_by_name, unknown_object
-from engine.packs.models import DslText, SlaMetricSpec, SlaSpec
+from engine.packs.models import DslText
+from engine.packs.sla_models import SlaMetricSpec, SlaSpec
 from engine.packs.source import SourceDocument
 from engine.rules_dsl import BOOLEAN, CompiledExpression, TypeEnv, compile_expression
 from engine.rules_dsl.functions import FunctionRegistry

@@ -8,19 +8,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from engine.errors import PackError, Problem, SourcePos, did_you_mean
-from engine.packs.models import (
-    AutomationSpec,
-    CalendarSpec,
-    FormSpec,
-    ObjectSpec,
-    PackManifest,
-    RoleSpec,
-    RoutingSpec,
-    SlaSpec,
-    UsersSpec,
-    WorkflowSpec,
-)
+from engine.packs.automation_models import AutomationSpec
+from engine.packs.calendar_models import CalendarSpec
+from engine.packs.models import FormSpec, ObjectSpec, PackManifest, WorkflowSpec
 from engine.packs.report_models import ReportSpec
+from engine.packs.role_models import RoleSpec, UsersSpec
+from engine.packs.routing_models import RoutingSpec
+from engine.packs.sla_models import SlaSpec
 from engine.packs.source import SourceDocument, load_yaml_document
 from engine.packs.spec_errors import validate_spec
 

@@ -14,8 +14,8 @@ from pathlib import Path
 from engine.errors import PackError, Problem, SourcePos, did_you_mean
 from engine.packs import compile_registry
 from engine.packs.loader import LoadedPack, SpecFile, display_path, load_packs
-from engine.packs.models import SlaSpec
 from engine.packs.registry import Registry
+from engine.packs.sla_models import SlaSpec
 from engine.packs.source import load_yaml_document
 from engine.packs.spec_errors import validate_spec
 from engine.workflows.sla import SlaDefinition
