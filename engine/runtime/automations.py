@@ -16,9 +16,9 @@ changes). Schedules (``automation.schedule``) keep one pending job each, for the
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -26,10 +26,9 @@ from croniter import croniter
 from sqlalchemy import select
 
 from engine.errors import FlowdeskError
-from engine.objects.values import record_to_json
 from engine.packs.registry import Registry
 from engine.rules_dsl import EvalContext
-from engine.runtime.desk_users import DeskDirectory
+from engine.runtime.automation_actions import ActionPerformer, ActionState
 from engine.runtime.events import RecordEvent
 from engine.runtime.outbox import Job, JobHandler, Outbox
 from engine.runtime.records import RecordService
@@ -40,7 +39,6 @@ from engine.runtime.unit_of_work import UnitOfWork
 from engine.workflows import automation as auto
 from engine.workflows.action_registry import ActionRegistry
 from engine.workflows.automation import MAX_CASCADE_DEPTH, Automation
-from engine.workflows.state_machine import SetFields
 
 __all__ = ["AutomationRunner", "TIMER_JOB", "SCHEDULE_JOB", "SCHEDULE_BATCH"]
 
@@ -54,28 +52,6 @@ def _by_order(automations: Iterable[Automation]) -> tuple[Automation, ...]:
     return tuple(sorted(automations, key=lambda a: (a.order, a.name)))
 
 
-class _Call:
-    """What a registered action sees (:class:`engine.workflows.action_registry.ActionCall`)."""
-
-    def __init__(self, runner: AutomationRunner, uow: UnitOfWork, automation: Automation,
-                 record: Mapping[str, Any], args: Mapping[str, Any]) -> None:
-        self._runner, self._uow, self._automation = runner, uow, automation
-        self.object = automation.object
-        self.record_id = int(record["id"])
-        self.record = record
-        self.args = args
-        self.now = uow.now
-
-    def enqueue(self, kind: str, payload: Mapping[str, Any], *, key: str | None = None,
-                run_at: datetime | None = None) -> None:
-        self._runner.outbox.enqueue(self._uow, kind, payload, key=key, run_at=run_at,
-                                    object=self.object, record_id=self.record_id)
-
-    def comment(self, text: str) -> None:
-        self._uow.log(self.object, self.record_id, "comment",
-                      note=f"{text} (automation '{self._automation.name}')")
-
-
 class AutomationRunner:
     """Every enabled automation of ``registry``, indexed by object and trigger."""
 
@@ -87,9 +63,10 @@ class AutomationRunner:
             registry, records, transitions, outbox)
         #: SLA clocks move on every change before automations look at it, so templates and
         #: conditions see them; their warnings and breaches come back as engine events.
-        self.sla, self.router = sla, router
-        self._directory = DeskDirectory()
-        self.actions = actions or ActionRegistry()
+        self.sla = sla
+        self.performer = ActionPerformer(registry, records, transitions, outbox,
+                                         actions=actions or ActionRegistry(), sla=sla,
+                                         router=router)
         enabled = [a for a in registry.automations.values() if a.enabled]
         self._on_change: dict[str, tuple[Automation, ...]] = {}
         self._timers: dict[str, tuple[Automation, ...]] = {}
@@ -110,15 +87,6 @@ class AutomationRunner:
         self.watched = frozenset(n for n in registry.objects
                                  if self._on_change[n] or self._timers[n]) | (
             sla.watched if sla is not None else frozenset())
-        self._runners: dict[type, Callable[[UnitOfWork, Automation, Any, dict[str, Any], int],
-                                           None]] = {
-            SetFields: self._set, auto.Assign: self._assign,
-            auto.TakeTransition: self._transition, auto.Comment: self._comment,
-            auto.SendEmail: self._send_email, auto.CallWebhook: self._webhook,
-            auto.CreateRecord: self._create_record, auto.UpdateRelated: self._update_related,
-            auto.Notify: self._notify, auto.Route: self._route,
-            auto.CallAction: self._call,
-        }
 
     def job_handlers(self) -> dict[str, JobHandler]:
         """The job kinds this runner owns, for the worker."""
@@ -178,10 +146,9 @@ class AutomationRunner:
             with uow.conn.begin_nested(), self._acting(uow, automation.name, depth):
                 current = row
                 for i, action in enumerate(automation.actions):
-                    self._runners[type(action)](uow, automation, action,
-                                                {"row": current, "old": old, "ctx": ctx,
-                                                 "event": event}, i)
-                    if i + 1 < len(automation.actions) and isinstance(action, _WRITES):
+                    self.performer.perform(uow, automation, action,
+                                           ActionState(current, old, ctx, event), i)
+                    if i + 1 < len(automation.actions) and self.performer.writes(action):
                         # The next action sees what this one wrote.
                         current = self.records._load(uow.conn, c, record_id)
         except FlowdeskError as exc:
@@ -201,139 +168,6 @@ class AutomationRunner:
             yield
         finally:
             uow.depth, uow.cause = saved
-
-    # -- actions -------------------------------------------------------------------------------
-
-    def _note(self, automation: Automation) -> str:
-        return f"automation '{automation.name}'"
-
-    def _set(self, uow: UnitOfWork, a: Automation, action: SetFields, s: dict[str, Any],
-             i: int) -> None:
-        row = dict(s["row"])
-        action.run(row, s["ctx"])
-        changes = {name: row[name] for name, _ in action.values}
-        self.records.update_in(uow, a.object, int(row["id"]), changes, note=self._note(a))
-
-    def _assign(self, uow: UnitOfWork, a: Automation, action: auto.Assign, s: dict[str, Any],
-                i: int) -> None:
-        value = action.to.evaluate(s["row"], s["ctx"])
-        self.records.update_in(uow, a.object, int(s["row"]["id"]), {action.field: value},
-                               action="assign", note=self._note(a))
-
-    def _transition(self, uow: UnitOfWork, a: Automation, action: auto.TakeTransition,
-                    s: dict[str, Any], i: int) -> None:
-        self.transitions.take_in(uow, a.object, int(s["row"]["id"]), action.transition, {},
-                                 note=self._note(a))
-
-    def _template_context(self, uow: UnitOfWork, a: Automation, s: dict[str, Any]
-                          ) -> dict[str, Any]:
-        obj = self.registry.objects[a.object]
-        old = s["old"]
-        record_id = int(s["row"]["id"])
-        return {"record": record_to_json(obj, s["row"]),
-                "old": record_to_json(obj, old) if old is not None else None,
-                "now": uow.now, "actor": uow.actor, "automation": a.name, "object": a.object,
-                "event": s["event"] or {},
-                "sla": self.sla.template_values(uow.conn, a.object, record_id, uow.now)
-                if self.sla is not None and self.sla.definition(a.object) else {}}
-
-    def _comment(self, uow: UnitOfWork, a: Automation, action: auto.Comment,
-                 s: dict[str, Any], i: int) -> None:
-        text = action.text.render(self._template_context(uow, a, s))
-        uow.log(a.object, int(s["row"]["id"]), "comment", note=text)
-
-    def _job_key(self, uow: UnitOfWork, a: Automation, s: dict[str, Any], i: int) -> str:
-        # One change, one automation, one action, one record: a retried command or a
-        # re-run timer writes the same key, so the effect is not repeated.
-        return f"{uow.change_id}:{a.name}:{i}:{a.object}:{s['row']['id']}"
-
-    def _send_email(self, uow: UnitOfWork, a: Automation, action: auto.SendEmail,
-                    s: dict[str, Any], i: int) -> None:
-        to = _addresses(action.to.evaluate(s["row"], s["ctx"]))
-        if not to:
-            uow.log(a.object, int(s["row"]["id"]), "comment",
-                    note=f"{self._note(a)}: no email sent, '{action.to.source}' gave no address")
-            return
-        cc = _addresses(action.cc.evaluate(s["row"], s["ctx"])) if action.cc else []
-        context = self._template_context(uow, a, s)
-        payload = {"to": to, "cc": cc, "subject": action.subject.render(context).strip(),
-                   "body": action.body.render(context)}
-        self.outbox.enqueue(uow, "email", payload, key=self._job_key(uow, a, s, i),
-                            object=a.object, record_id=int(s["row"]["id"]))
-        uow.log(a.object, int(s["row"]["id"]), "email_queued",
-                note=f"{self._note(a)}: to {', '.join(to)}: {payload['subject']}")
-
-    def _webhook(self, uow: UnitOfWork, a: Automation, action: auto.CallWebhook,
-                 s: dict[str, Any], i: int) -> None:
-        obj = self.registry.objects[a.object]
-        if action.payload:
-            data = {key: _jsonable(e.evaluate(s["row"], s["ctx"])) for key, e in action.payload}
-        else:
-            data = record_to_json(obj, s["row"])
-        body = {"automation": a.name, "object": a.object, "record_id": int(s["row"]["id"]),
-                "at": uow.now.isoformat(), "data": data}
-        self.outbox.enqueue(uow, "webhook",
-                            {"url": action.url, "secret_env": action.secret_env, "body": body},
-                            key=self._job_key(uow, a, s, i), object=a.object,
-                            record_id=int(s["row"]["id"]))
-
-    def _create_record(self, uow: UnitOfWork, a: Automation, action: auto.CreateRecord,
-                       s: dict[str, Any], i: int) -> None:
-        values = {name: e.evaluate(s["row"], s["ctx"]) for name, e in action.values}
-        context = self._template_context(uow, a, s) if action.templates else {}
-        values.update((name, t.render(context)) for name, t in action.templates)
-        self.records.create_in(uow, action.object, values, note=self._note(a))
-
-    def _update_related(self, uow: UnitOfWork, a: Automation, action: auto.UpdateRelated,
-                        s: dict[str, Any], i: int) -> None:
-        target = s["row"].get(action.via)
-        if target is None:
-            return
-        note = f"{self._note(a)} on {a.object} {s['row']['id']}"
-        values = {name: e.evaluate(s["row"], s["ctx"]) for name, e in action.values}
-        if values:
-            self.records.update_in(uow, action.object, int(target), values, note=note)
-        if action.transition is not None:
-            self.transitions.take_in(uow, action.object, int(target), action.transition, {},
-                                     note=note)
-
-    def _route(self, uow: UnitOfWork, a: Automation, action: auto.Route, s: dict[str, Any],
-               i: int) -> None:
-        if self.router is None:
-            raise FlowdeskError("this engine has no router", code="automation_no_routing")
-        self.router.assign_in(uow, a.object, int(s["row"]["id"]))
-
-    def _notify(self, uow: UnitOfWork, a: Automation, action: auto.Notify, s: dict[str, Any],
-                i: int) -> None:
-        names = set(_addresses(action.users.evaluate(s["row"], s["ctx"]))) \
-            if action.users else set()
-        teams = set(_addresses(action.teams.evaluate(s["row"], s["ctx"]))) \
-            if action.teams else set()
-        to = self._directory.addresses(uow.conn, names, action.roles, teams)
-        record_id = int(s["row"]["id"])
-        if not to:
-            uow.log(a.object, record_id, "comment",
-                    note=f"{self._note(a)}: nobody to notify (no active user with an email)")
-            return
-        context = self._template_context(uow, a, s)
-        subject = action.subject.render(context).strip()
-        self.outbox.enqueue(uow, "email", {"to": to, "cc": [], "subject": subject,
-                                           "body": action.body.render(context)},
-                            key=self._job_key(uow, a, s, i), object=a.object,
-                            record_id=record_id)
-        uow.log(a.object, record_id, "email_queued",
-                note=f"{self._note(a)}: to {', '.join(to)}: {subject}")
-
-    def _call(self, uow: UnitOfWork, a: Automation, action: auto.CallAction,
-              s: dict[str, Any], i: int) -> None:
-        registered = self.actions.get(action.action)
-        if registered is None:
-            raise FlowdeskError(f"action '{action.action}' is not registered in this engine",
-                                code="automation_unknown_action")
-        args = dict.fromkeys(registered.params)
-        args.update((name, e.evaluate(s["row"], s["ctx"])) for name, e in action.args)
-        obj = self.registry.objects[a.object]
-        registered.run(_Call(self, uow, a, record_to_json(obj, s["row"]), args))
 
     # -- timers --------------------------------------------------------------------------------
 
@@ -496,11 +330,6 @@ class AutomationRunner:
         self._enqueue_tick(uow, a, self.next_tick(a.trigger, uow.now))
 
 
-#: Actions that may change the record they run on.
-_WRITES = (SetFields, auto.Assign, auto.TakeTransition, auto.CreateRecord, auto.CallAction,
-           auto.Route)
-
-
 def _matches(trigger: auto.Trigger, event: RecordEvent) -> bool:
     if isinstance(trigger, auto.OnCreated):
         return event.kind == "created"
@@ -515,22 +344,3 @@ def _matches(trigger: auto.Trigger, event: RecordEvent) -> bool:
 
 def _system_user(actor: str) -> dict[str, Any]:
     return {"id": actor, "name": actor, "email": None, "roles": [], "teams": []}
-
-
-def _addresses(value: Any) -> list[str]:
-    items = value if isinstance(value, list) else [value]
-    return [v.strip() for v in items if isinstance(v, str) and v.strip()]
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, timedelta):
-        return value.total_seconds()
-    if isinstance(value, list):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if value is not None and not isinstance(value, str | int | float | bool):
-        return str(value)
-    return value
