@@ -108,12 +108,22 @@ class AutomationRunner:
         """Handle every pending event of ``uow`` (and those its automations cause), in order."""
         while uow.events:
             event = uow.events.pop(0)
+            if event.kind == "deleted":
+                self._forget(uow, event)
+                continue
             if self.sla is not None:
                 self.sla.on_change(uow, event)
             self._keep_timers(uow, event)
             for automation in self._on_change.get(event.object, ()):
                 if _matches(automation.trigger, event):
                     self._run_for_event(uow, automation, event)
+
+    def _forget(self, uow: UnitOfWork, event: RecordEvent) -> None:
+        """A deleted record's timers are cancelled and its SLA clocks dropped."""
+        for a in self._timers.get(event.object, ()):
+            self.outbox.cancel(uow, self._group(a, event.object, event.record_id))
+        if self.sla is not None:
+            self.sla.forget(uow, event.object, event.record_id)
 
     def _run_for_event(self, uow: UnitOfWork, automation: Automation,
                        event: RecordEvent) -> None:

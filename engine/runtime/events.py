@@ -20,7 +20,7 @@ class RecordEvent:
     fields whose value differs. ``depth`` counts the automations that led to it (0: a user's
     command); ``cause`` names the automation that made the change."""
 
-    kind: str  # "created", "updated" or "transitioned"
+    kind: str  # "created", "updated", "transitioned" or "deleted"
     object: str
     record_id: int
     old: Mapping[str, Any] | None

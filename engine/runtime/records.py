@@ -363,11 +363,12 @@ class RecordService:
             if expected_version is not None and row["version"] != expected_version:
                 raise self._stale(c, record_id, expected_version, row["version"])
             try:
-                _Deletion(self._objects, uow).delete(c, row)
+                _Deletion(self._objects, uow, self._watched).delete(c, row)
             except IntegrityError as exc:
                 raise integrity_error_to_flowdesk(
                     exc, c.constraints, object_name=c.name, writing_fields=(), deleting=True
                 ) from None
+            self.settle(uow)
 
     def list(
         self,
@@ -408,9 +409,11 @@ class RecordService:
 class _Deletion:
     """One delete command walking the references that point at what it deletes."""
 
-    def __init__(self, objects: Mapping[str, CompiledObject], uow: UnitOfWork) -> None:
+    def __init__(self, objects: Mapping[str, CompiledObject], uow: UnitOfWork,
+                 watched: frozenset[str] = frozenset()) -> None:
         self._objects = objects
         self._uow = uow
+        self._watched = watched
         self._in_progress: set[tuple[str, int]] = set()
 
     def delete(self, c: CompiledObject, row: Mapping[str, Any], note: str | None = None) -> None:
@@ -435,6 +438,8 @@ class _Deletion:
                     self._clear(source, other, ref.field, c.name, record_id)
         conn.execute(c.delete_by_id, {"id": record_id})
         self._uow.log(c.name, record_id, "delete", old=record_to_json(c.obj, row), note=note)
+        if c.name in self._watched:  # its timers and SLA clocks go with it
+            self._uow.emit("deleted", c.name, record_id, dict(row), dict(row), frozenset())
 
     def _refuse_if_referenced(
         self, c: CompiledObject, record_id: int, source: CompiledObject, field: str

@@ -194,7 +194,10 @@ class SlaService:
         self._store(uow, event.object, event.record_id, before, after)
 
     def forget(self, uow: UnitOfWork, object_name: str, record_id: int) -> None:
-        """Drop a deleted record's clocks."""
+        """Drop a deleted record's clocks and cancel their timers."""
+        definition = self._definitions.get(object_name)
+        for metric in definition.metrics if definition is not None else ():
+            self.outbox.cancel(uow, self._group(object_name, record_id, metric))
         t = self.table
         uow.conn.execute(delete(t).where(t.c.object == object_name, t.c.record_id == record_id))
 

@@ -234,3 +234,15 @@ def test_a_clock_changed_twice_in_one_command_keeps_its_timers(
     pending = jobs(runtime, cancel_group=group, status="pending")
     assert sorted(j["payload"]["fraction"] for j in pending) == [0.5, 0.8, 1.0]
     assert clocks(runtime, record["id"])["resolution"]["policy"] == "standard"
+
+
+def test_deleting_a_record_drops_its_clocks_and_cancels_its_timers(runtime: Runtime) -> None:
+    record = create(runtime, reporter_email="rita@example.com")
+    take(runtime, record, "start")
+    take(runtime, record, "wait")  # state timers of the waiting automations, too
+    assert jobs(runtime, object="incident", record_id=record["id"], status="pending")
+    runtime.records.delete("incident", record["id"], actor="alice")
+    assert clocks(runtime, record["id"]) == {}
+    pending = jobs(runtime, object="incident", record_id=record["id"], status="pending")
+    # Only the acknowledgement email, decided before the deletion, is still to go out.
+    assert [j["kind"] for j in pending] == ["email"]
