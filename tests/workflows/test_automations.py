@@ -361,3 +361,23 @@ def test_notify_emails_desk_users_by_name_and_role(runtime: Runtime) -> None:
     [email] = jobs(runtime, kind="email")
     assert email["payload"]["to"] == ["boss@lab.test", "duty@lab.test"]
     assert email["payload"]["subject"] == "Printer jam is yours, duty-manager"
+
+
+def test_a_template_that_fails_at_run_time_refuses_its_automation_only(
+        tmp_path: Path, db_engine: Engine, clock: ManualClock) -> None:
+    pack = tmp_path / "lab"
+    shutil.copytree(LAB, pack)
+    # `old` is null when a record is created: `old.title` cannot render.
+    (pack / "automations" / "broken_template.yaml").write_text(
+        "automation: broken_template\nobject: incident\nwhen: {type: created}\n"
+        "actions:\n  - {type: comment, text: 'was {{ old.title }}'}\n", encoding="utf-8")
+    registry = compile_registry(load_packs([pack]))
+    ensure_schema(db_engine, registry.objects, registry.packs, now=T0)
+    runtime = build_runtime(registry, db_engine, clock, mailer=MemoryMailer(),
+                            webhook_sender=MemoryWebhookSender())
+    record = create(runtime, reporter_email="rita@example.com")
+    [error] = notes(runtime, record["id"], "automation_error")
+    assert error.startswith("automation 'broken_template' failed and changed nothing: "
+                            "template failed: ")
+    assert error.endswith("[template_failed]")
+    assert len(jobs(runtime, kind="email")) == 1  # the other automations ran
