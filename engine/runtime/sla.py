@@ -188,8 +188,7 @@ class SlaService:
                           changed=event.changed)
         before = self.load(uow.conn, event.object, event.record_id)
         after = recompute(definition, before,
-                          Facts(row, self.category(event.object, row), ctx,
-                                creating=event.kind == "created"),
+                          Facts(row, self.category(event.object, row), ctx),
                           uow.now, self.registry.calendars)
         self._store(uow, event.object, event.record_id, before, after)
 

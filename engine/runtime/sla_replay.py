@@ -262,8 +262,7 @@ class SlaReplay:
             row.update(updated_at=change.at, version=version)
             clocks = self._timers_until(definition, clocks, change.at)
             ctx = EvalContext(now=change.at, load=load, old=old, changed=changed)
-            facts = Facts(dict(row), self.sla.category(obj.name, row), ctx,
-                          creating=change.creating)
+            facts = Facts(dict(row), self.sla.category(obj.name, row), ctx)
             clocks = {m: _stored_precision(c) for m, c in recompute(
                 definition, clocks, facts, change.at, self.calendars).items()}
         clocks = self._timers_until(definition, clocks, now, keep=stored or {})

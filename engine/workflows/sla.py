@@ -124,7 +124,6 @@ class Facts:
     row: Mapping[str, Any]
     category: str | None
     ctx: EvalContext
-    creating: bool = False
 
 
 def elapsed_at(clock: ClockState, now: datetime, calendar: BusinessCalendar) -> timedelta:

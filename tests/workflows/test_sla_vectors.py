@@ -131,7 +131,7 @@ class _Record:
         if creating:
             changed |= {n for n, v in self.row.items() if v is not None}
         facts = Facts(dict(self.row), CATEGORIES[self.row["phase"]],
-                      EvalContext(now=at, old=old, changed=changed), creating=creating)
+                      EvalContext(now=at, old=old, changed=changed))
         self.clocks = recompute(self.definition, self.clocks, facts, at,
                                 self.registry.calendars)
 
