@@ -35,6 +35,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/dsl.py
 	$(BIN)/python bench/access.py
 	$(BIN)/python bench/sla_routing.py
+	$(BIN)/python bench/workflows.py
 
 clean:
 	rm -rf $(VENV) flowdesk.db flowdesk.db-wal flowdesk.db-shm .pytest_cache
