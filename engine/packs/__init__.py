@@ -58,7 +58,7 @@ def compile_registry(packs: list[LoadedPack], *, actions: ActionRegistry | None 
     automations, automation_problems = compile_automations(
         packs, objects, declared, workflows, calendars=calendars, actions=actions,
         functions=functions, roles=access.role_names,
-        routed={policy.object for policy in routing.values()})
+        routed={policy.object: tuple(policy.queues) for policy in routing.values()})
     problems += automation_problems
     slas, sla_problems = compile_sla(packs, objects, declared, workflows, calendars, functions)
     problems += sla_problems

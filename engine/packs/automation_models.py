@@ -207,6 +207,8 @@ class RouteAction(_Spec):
 
     type: Literal["route"]
     """The action type."""
+    queue: Identifier | None = None
+    """Skip the rules and pick an agent of this queue (e.g. an escalations queue)."""
 
 
 class NotifyAction(_Spec):

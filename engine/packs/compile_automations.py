@@ -78,11 +78,12 @@ def compile_automations(
     actions: ActionRegistry | None = None,
     functions: FunctionRegistry | None = None,
     roles: Collection[str] | None = None,
-    routed: Collection[str] | None = None,
+    routed: Mapping[str, Collection[str]] | None = None,
 ) -> tuple[dict[str, auto.Automation], list[Problem]]:
     """Compile every pack's automations. ``calendars`` names the calendars a time trigger may
     count business time on; ``actions`` holds the developer actions ``type: call`` may name;
-    ``roles`` the roles ``notify`` may name; ``routed`` the objects ``route`` may route."""
+    ``roles`` the roles ``notify`` may name; ``routed`` the objects ``route`` may route, with
+    their queues."""
     chosen, problems = latest_by_name(packs, "automations", "automation")
     records = record_types(objects)
     machines = {m.object: m for m in workflows.values()}
@@ -118,7 +119,7 @@ class _Compiler:
                  machines: Mapping[str, StateMachine], problems: list[Problem], *,
                  calendars: Collection[str] | None, actions: ActionRegistry,
                  functions: FunctionRegistry | None, roles: Collection[str] | None,
-                 routed: Collection[str] | None) -> None:
+                 routed: Mapping[str, Collection[str]] | None) -> None:
         self.spec, self.doc, self.objects, self.records = spec, doc, objects, records
         self.obj = objects[spec.object]
         self.machines, self.problems = machines, problems
@@ -358,7 +359,13 @@ class _Compiler:
                          f"route: object '{self.obj.name}' has no routing policy (routing/)",
                          path)
                 return None
-            return auto.Route()
+            queues = self.routed.get(self.obj.name, ()) if self.routed is not None else None
+            if spec.queue is not None and queues is not None and spec.queue not in queues:
+                self.bad("automation_unknown_queue",
+                         f"route: unknown queue '{spec.queue}'{did_you_mean(spec.queue, queues)}"
+                         f"; queues: {', '.join(queues)}", (*path, "queue"))
+                return None
+            return auto.Route(spec.queue)
         assert isinstance(spec, CallAction)
         return self.call(spec, path)
 

@@ -193,7 +193,7 @@ class ActionPerformer:
                i: int) -> None:
         if self.router is None:
             raise FlowdeskError("this engine has no router", code="automation_no_routing")
-        self.router.assign_in(uow, a.object, int(s.row["id"]))
+        self.router.assign_in(uow, a.object, int(s.row["id"]), queue=action.queue)
 
     def _notify(self, uow: UnitOfWork, a: Automation, action: auto.Notify, s: ActionState,
                 i: int) -> None:

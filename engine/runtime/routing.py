@@ -203,14 +203,17 @@ class Router:
 
     def decide(self, conn: Connection, object_name: str, row: Mapping[str, Any],
                now: datetime, *, everyone: bool = False,
-               loads: Mapping[str, int] | None = None) -> RoutingDecision:
+               loads: Mapping[str, int] | None = None,
+               queue: str | None = None) -> RoutingDecision:
         """Where ``row`` (a record in storage form; ``id`` may be missing) would go at ``now``.
 
         Reads only. ``everyone`` also considers agents outside the queue's team (for
-        explanations); ``loads`` overrides counted loads (a recount under lock)."""
+        explanations); ``loads`` overrides counted loads (a recount under lock); ``queue``
+        skips the rules and picks an agent of that queue (an escalation's)."""
         policy = self.policy(object_name)
         record_id = row.get("id")
-        match = policy.match(row, EvalContext(now=now, load=self._loader(conn)))
+        match = (policy.match(row, EvalContext(now=now, load=self._loader(conn)))
+                 if queue is None else RouteMatch(None, policy.queues[queue], ()))
         states = self._states(conn, policy, match, record_id, everyone)
         if loads:
             states = [dataclasses.replace(s, load=loads.get(s.name, s.load)) for s in states]
@@ -247,7 +250,7 @@ class Router:
         return load if full else None
 
     def assign_in(self, uow: UnitOfWork, object_name: str, record_id: int,
-                  *, note: str | None = None) -> RoutingDecision:
+                  *, note: str | None = None, queue: str | None = None) -> RoutingDecision:
         """Route record ``record_id`` inside ``uow``'s transaction: write its queue and
         assignee (``None`` when nobody is chosen) through the record service as an
         ``assign`` change, and remember the assignment for round robin and tie-breaks."""
@@ -255,7 +258,8 @@ class Router:
         row = self.load_record(uow.conn, object_name, record_id, lock=True)
         full: dict[str, int] = {}
         while True:
-            decision = self.decide(uow.conn, object_name, row, uow.now, loads=full)
+            decision = self.decide(uow.conn, object_name, row, uow.now, loads=full,
+                                   queue=queue)
             if decision.assignee is None:
                 break
             recounted = self._reserve(uow.conn, policy, decision, record_id)

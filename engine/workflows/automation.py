@@ -149,8 +149,9 @@ class UpdateRelated:
 
 @dataclass(frozen=True, slots=True)
 class Route:
-    """Route the record with its object's routing policy."""
+    """Route the record with its object's routing policy (into ``queue`` when given)."""
 
+    queue: str | None = None
     type: str = "route"
 
 

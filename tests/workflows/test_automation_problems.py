@@ -152,3 +152,19 @@ def test_the_probe_itself_compiles(tmp_path: Path) -> None:
     registry = compile_registry(load_packs([pack]), actions=_actions())
     probe = registry.automations["probe"]
     assert [a.type for a in probe.actions] == ["set", "send_email", "create_record"]
+
+
+def test_a_route_into_an_unknown_queue_is_refused(tmp_path: Path) -> None:
+    from engine.packs import load_registry
+
+    pack = tmp_path / "desk"
+    shutil.copytree(LAB.parent.parent.parent / "packs" / "service_default", pack)
+    breach = pack / "automations" / "sla_breach.yaml"
+    breach.write_text(breach.read_text(encoding="utf-8").replace(
+        "queue: escalations", "queue: escalation"), encoding="utf-8")
+    with pytest.raises(PackError) as info:
+        load_registry([pack])
+    [problem] = info.value.problems
+    assert problem.code == "automation_unknown_queue"
+    assert "unknown queue 'escalation' (did you mean 'escalations'?)" in problem.message
+    assert str(problem.pos).endswith("automations/sla_breach.yaml:12:12")
