@@ -116,7 +116,7 @@ def _baseline(replay: SlaReplay, ids: list[int]) -> dict[int, Any]:
     trail = replay.audit
     out = {}
     with replay.database.connect() as conn:
-        load = replay.records._loader(conn)
+        load = replay.records.loader(conn)
         for record_id in ids:
             entries = trail.history(conn, "incident", record_id)
             changes: list[RecordChange] = []

@@ -198,7 +198,7 @@ def transitions_section(args: argparse.Namespace) -> list[Row]:
         ids = [runtime.records.create("work_item", {"title": f"item {i}", "score": 2,
                                                     "owner_email": f"o{i}@example.com"},
                                       "bench")["id"] for i in range(records)]
-        table = runtime.records._compiled("work_item").table
+        table = runtime.records.compiled("work_item").table
         start = time.perf_counter()
         for i in range(n):
             record_id = ids[i % records]

@@ -217,7 +217,7 @@ class UserAccess:
             return grant
         with self._records.database.connect() as conn:
             ctx = EvalContext(now=self._records.clock.now(),
-                              load=self._records._loader(conn), user=self._user)
+                              load=self._records.loader(conn), user=self._user)
             return any(f.check.evaluate(row, ctx) is True for f in grant)
 
     @staticmethod

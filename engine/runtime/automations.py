@@ -127,9 +127,9 @@ class AutomationRunner:
 
     def _run_for_event(self, uow: UnitOfWork, automation: Automation,
                        event: RecordEvent) -> None:
-        c = self.records._compiled(event.object)
-        row = self.records._load(uow.conn, c, event.record_id)
-        ctx = EvalContext(now=uow.now, load=self.records._loader(uow.conn), old=event.old,
+        c = self.records.compiled(event.object)
+        row = self.records.load_row(uow.conn, c, event.record_id)
+        ctx = EvalContext(now=uow.now, load=self.records.loader(uow.conn), old=event.old,
                           changed=event.changed, user=_system_user(uow.actor))
         if not automation.holds(row, ctx):
             return
@@ -151,7 +151,7 @@ class AutomationRunner:
         why)."""
         record_id = int(row["id"])
         entries, events = len(uow.entries), len(uow.events)
-        c = self.records._compiled(automation.object)
+        c = self.records.compiled(automation.object)
         try:
             with uow.conn.begin_nested(), self._acting(uow, automation.name, depth):
                 current = row
@@ -160,7 +160,7 @@ class AutomationRunner:
                                            ActionState(current, old, ctx, event), i)
                     if i + 1 < len(automation.actions) and self.performer.writes(action):
                         # The next action sees what this one wrote.
-                        current = self.records._load(uow.conn, c, record_id)
+                        current = self.records.load_row(uow.conn, c, record_id)
         except FlowdeskError as exc:
             del uow.entries[entries:]
             del uow.events[events:]
@@ -238,7 +238,7 @@ class AutomationRunner:
             return  # the automation was removed or switched off since the timer started
         trigger = a.trigger
         assert isinstance(trigger, auto.AfterTime)
-        c = self.records._compiled(job.object)
+        c = self.records.compiled(job.object)
         found = uow.conn.execute(c.select_by_id, {"id": job.record_id}).mappings().first()
         if found is None:
             return
@@ -254,7 +254,7 @@ class AutomationRunner:
 
     def _run_unchanged(self, uow: UnitOfWork, a: Automation, row: dict[str, Any],
                        event: Mapping[str, Any] | None) -> None:
-        ctx = EvalContext(now=uow.now, load=self.records._loader(uow.conn),
+        ctx = EvalContext(now=uow.now, load=self.records.loader(uow.conn),
                           user=_system_user(uow.actor))
         if a.holds(row, ctx):
             self._run(uow, a, row, 1, None, ctx, event)
@@ -269,9 +269,9 @@ class AutomationRunner:
         waiting = self._events.get((object_name, event), ())
         if not waiting:
             return
-        c = self.records._compiled(object_name)
+        c = self.records.compiled(object_name)
         for a in waiting:
-            row = self.records._load(uow.conn, c, record_id)
+            row = self.records.load_row(uow.conn, c, record_id)
             self._run_unchanged(uow, a, row, {"name": event, **(data or {})})
 
     # -- schedules -----------------------------------------------------------------------------
@@ -285,7 +285,7 @@ class AutomationRunner:
         """:meth:`ensure_schedules` in a command of its own (at engine start)."""
         if not self.schedules:
             return 0
-        with self.records._command("system") as uow:
+        with self.records.command("system") as uow:
             return self.ensure_schedules(uow)
 
     def ensure_schedules(self, uow: UnitOfWork) -> int:
@@ -324,7 +324,7 @@ class AutomationRunner:
         a = self.registry.automations.get(str(job.payload.get("automation")))
         if a is None or not a.enabled or not isinstance(a.trigger, auto.OnSchedule):
             return
-        c = self.records._compiled(a.object)
+        c = self.records.compiled(a.object)
         table = c.table
         last_id = 0
         while True:

@@ -116,7 +116,9 @@ class RecordService:
 
     # -- lookups -----------------------------------------------------------------------------
 
-    def _compiled(self, object_name: str) -> CompiledObject:
+    def compiled(self, object_name: str) -> CompiledObject:
+        """The object's compiled table, statements and validators; :class:`NotFound`
+        (``unknown_object``) when there is none."""
         compiled = self._objects.get(object_name)
         if compiled is None:
             self.registry.object(object_name)  # raises NotFound with a suggestion
@@ -134,15 +136,17 @@ class RecordService:
 
     def table(self, object_name: str) -> Table:
         """The SQL table of ``object_name`` (to build conditions over it, as access does)."""
-        return self._compiled(object_name).table
+        return self.compiled(object_name).table
 
-    def _load(self, conn: Connection, c: CompiledObject, record_id: int) -> dict[str, Any]:
+    def load_row(self, conn: Connection, c: CompiledObject, record_id: int) -> dict[str, Any]:
+        """The stored row of a record, read on ``conn``; :class:`NotFound`
+        (``record_not_found``) when there is none."""
         row = conn.execute(c.select_by_id, {"id": record_id}).mappings().first()
         if row is None:
             raise NotFound(f"no {c.name} with id {record_id}", code="record_not_found")
         return dict(row)
 
-    def _loader(self, conn: Connection) -> Callable[[str, Any], dict[str, Any] | None]:
+    def loader(self, conn: Connection) -> Callable[[str, Any], dict[str, Any] | None]:
         """Follows references for rule evaluation, inside the command's transaction."""
 
         def load(object_name: str, record_id: Any) -> dict[str, Any] | None:
@@ -155,7 +159,9 @@ class RecordService:
         return load
 
     @contextmanager
-    def _command(self, actor: str) -> Iterator[UnitOfWork]:
+    def command(self, actor: str) -> Iterator[UnitOfWork]:
+        """One command's transaction, acted by ``actor`` (automations, the worker and the
+        scenario runner open theirs here too)."""
         if not actor or len(actor) > MAX_ACTOR_LENGTH:
             raise BadRequest(
                 f"the actor must be 1 to {MAX_ACTOR_LENGTH} characters", code="invalid_actor"
@@ -194,7 +200,7 @@ class RecordService:
 
     def create(self, object_name: str, payload: Mapping[str, Any], actor: str) -> dict[str, Any]:
         """Validate ``payload`` and store a new record; returns it as JSON, with its id."""
-        c = self._compiled(object_name)
+        c = self.compiled(object_name)
         machine = self._workflows.get(c.name)
         if machine is not None and isinstance(payload, Mapping) and machine.field in payload:
             # Naming the initial state is harmless; any other state skips the workflow.
@@ -202,10 +208,10 @@ class RecordService:
                 raise status_field_managed(machine)
             payload = {k: v for k, v in payload.items() if k != machine.field}
         values = c.validator.validate_create(payload)
-        with self._command(actor) as uow:
+        with self.command(actor) as uow:
             record = self.create_in(uow, c.name, values)
             if self.settle(uow):
-                record = record_to_json(c.obj, self._load(uow.conn, c, record["id"]))
+                record = record_to_json(c.obj, self.load_row(uow.conn, c, record["id"]))
         return record
 
     def create_in(self, uow: UnitOfWork, object_name: str, values: Mapping[str, Any],
@@ -213,7 +219,7 @@ class RecordService:
         """Store a new record from already validated ``values`` inside ``uow``'s transaction
         (defaults, the workflow's initial state, computed fields and rules apply); returns it
         as JSON. Automations use it to create related records."""
-        c = self._compiled(object_name)
+        c = self.compiled(object_name)
         machine = self._workflows.get(c.name)
         self._check_references(uow.conn, c, values)
         row: dict[str, Any] = dict.fromkeys(c.obj.fields)
@@ -223,7 +229,7 @@ class RecordService:
             row[machine.field] = machine.initial
         row.update(created_at=uow.now, updated_at=uow.now, created_by=uow.actor, version=1)
         if not c.rules.empty:
-            c.rules.apply(row, creating=True, now=uow.now, load=self._loader(uow.conn))
+            c.rules.apply(row, creating=True, now=uow.now, load=self.loader(uow.conn))
         del row["id"]
         try:
             result = uow.conn.execute(c.insert, row)
@@ -248,9 +254,9 @@ class RecordService:
 
     def get(self, object_name: str, record_id: int) -> dict[str, Any]:
         """The record as JSON; :class:`NotFound` (``record_not_found``) if there is none."""
-        c = self._compiled(object_name)
+        c = self.compiled(object_name)
         with self._engine.connect() as conn:
-            return record_to_json(c.obj, self._load(conn, c, record_id))
+            return record_to_json(c.obj, self.load_row(conn, c, record_id))
 
     def update(
         self,
@@ -266,16 +272,16 @@ class RecordService:
         A stale version raises :class:`Conflict` (``stale_version``) and changes nothing. A
         patch that changes no value returns the record as it is, without a new version.
         """
-        c = self._compiled(object_name)
+        c = self.compiled(object_name)
         machine = self._workflows.get(c.name)
         if machine is not None and isinstance(patch, Mapping) and machine.field in patch:
             raise status_field_managed(machine)
         changes = c.validator.validate_update(patch)
-        with self._command(actor) as uow:
+        with self.command(actor) as uow:
             new_json = self.update_in(uow, c.name, record_id, changes,
                                       expected_version=expected_version)
             if self.settle(uow):
-                new_json = record_to_json(c.obj, self._load(uow.conn, c, record_id))
+                new_json = record_to_json(c.obj, self.load_row(uow.conn, c, record_id))
         return new_json
 
     def update_in(self, uow: UnitOfWork, object_name: str, record_id: int,
@@ -284,13 +290,13 @@ class RecordService:
         """Change fields of a record inside ``uow``'s transaction (``changes`` are validated
         values; read-only fields included, so automations may set them); returns it as JSON.
         ``expected_version`` ``None`` takes the record as it is now."""
-        c = self._compiled(object_name)
-        old = self._load(uow.conn, c, record_id)
+        c = self.compiled(object_name)
+        old = self.load_row(uow.conn, c, record_id)
         if expected_version is not None and old["version"] != expected_version:
             raise self._stale(c, record_id, expected_version, old["version"])
         new = {**old, **changes}
         if not c.rules.empty:
-            c.rules.apply(new, creating=False, now=uow.now, load=self._loader(uow.conn))
+            c.rules.apply(new, creating=False, now=uow.now, load=self.loader(uow.conn))
         old_json = record_to_json(c.obj, old)
         new_json = record_to_json(c.obj, new)
         changed = [name for name in new if old_json[name] != new_json[name]]
@@ -357,9 +363,9 @@ class RecordService:
         """Delete the record, applying each referencing field's ``on_delete``: ``restrict``
         refuses (:class:`Conflict` ``delete_restricted``), ``set_null`` clears the field and
         ``cascade`` deletes the referencing records too, all audited in this one transaction."""
-        c = self._compiled(object_name)
-        with self._command(actor) as uow:
-            row = self._load(uow.conn, c, record_id)
+        c = self.compiled(object_name)
+        with self.command(actor) as uow:
+            row = self.load_row(uow.conn, c, record_id)
             if expected_version is not None and row["version"] != expected_version:
                 raise self._stale(c, record_id, expected_version, row["version"])
             try:
@@ -383,7 +389,7 @@ class RecordService:
         """The records matching every filter, sorted (then by id), one page of them, with the
         number matching in all. ``scope`` is a further SQL condition (the records the acting
         user may see, from :mod:`engine.runtime.access`); the total counts within it."""
-        c = self._compiled(object_name)
+        c = self.compiled(object_name)
         query = ListQuery(tuple(filters), tuple(sort), limit, offset)
         check_list_query(c.obj, query, max_limit=self._max_limit)
         count, page = (count_select(c.table, c.obj, query, self._dialect),
@@ -398,11 +404,11 @@ class RecordService:
 
     def history(self, object_name: str, record_id: int) -> builtins.list[HistoryEntry]:
         """Every audit row of the record, oldest first (also after it was deleted)."""
-        c = self._compiled(object_name)
+        c = self.compiled(object_name)
         with self._engine.connect() as conn:
             entries = self._audit.history(conn, c.name, record_id)
             if not entries:
-                self._load(conn, c, record_id)  # raises record_not_found
+                self.load_row(conn, c, record_id)  # raises record_not_found
         return entries
 
 

@@ -184,7 +184,7 @@ class SlaService:
         if definition is None:
             return
         row = event.new
-        ctx = EvalContext(now=uow.now, load=self.records._loader(uow.conn), old=event.old,
+        ctx = EvalContext(now=uow.now, load=self.records.loader(uow.conn), old=event.old,
                           changed=event.changed)
         before = self.load(uow.conn, event.object, event.record_id)
         after = recompute(definition, before,

@@ -337,7 +337,7 @@ class SlaReplay:
     def _cached_loader(self, conn: Connection,
                        cache: dict[tuple[str, Any], dict[str, Any] | None]) -> Loader:
         # Related records are read as they are now (their own history is not replayed), once.
-        load = self.records._loader(conn)
+        load = self.records.loader(conn)
 
         def cached(object_name: str, record_id: Any) -> dict[str, Any] | None:
             key = (object_name, record_id)

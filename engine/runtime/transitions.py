@@ -96,11 +96,11 @@ class TransitionService:
         """The transitions the record may take now (``from`` matches and the guard holds), and
         the ones its guard blocks."""
         machine = self.machine(object_name)
-        c = self._records._compiled(object_name)
+        c = self._records.compiled(object_name)
         with self._records._engine.connect() as conn:
-            row = self._records._load(conn, c, record_id)
+            row = self._records.load_row(conn, c, record_id)
             ctx = EvalContext(now=self._records._clock.now(),
-                              load=self._records._loader(conn), user=_user(actor, user))
+                              load=self._records.loader(conn), user=_user(actor, user))
             allowed: list[Transition] = []
             blocked: list[tuple[Transition, str]] = []
             for t in machine.transitions_from(row[machine.field]):
@@ -138,15 +138,15 @@ class TransitionService:
         given = dict(values or {})
         if machine.field in given:
             raise status_field_managed(machine)
-        c = self._records._compiled(object_name)
+        c = self._records.compiled(object_name)
         validator = self._validators.get((c.name, t.name), c.validator)
         changes = validator.validate_update(given)
         records = self._records
-        with records._command(actor) as uow:
+        with records.command(actor) as uow:
             new_json = self.take_in(uow, c.name, record_id, t.name, changes,
                                     expected_version=expected_version, user=_user(actor, user))
             if records.settle(uow):
-                new_json = record_to_json(c.obj, records._load(uow.conn, c, record_id))
+                new_json = record_to_json(c.obj, records.load_row(uow.conn, c, record_id))
         return new_json
 
     def take_in(self, uow: UnitOfWork, object_name: str, record_id: int, name: str,
@@ -158,9 +158,9 @@ class TransitionService:
         like :meth:`transition`; returns the record as JSON."""
         machine = self.machine(object_name)
         t = machine.transitions[name]
-        c = self._records._compiled(object_name)
+        c = self._records.compiled(object_name)
         records = self._records
-        old = records._load(uow.conn, c, record_id)
+        old = records.load_row(uow.conn, c, record_id)
         if expected_version is not None and old["version"] != expected_version:
             raise records._stale(c, record_id, expected_version, old["version"])
         state = old[machine.field]
@@ -178,7 +178,7 @@ class TransitionService:
                 FieldIssue((f,), f"required by transition '{t.name}'", "required")
                 for f in missing
             ])
-        ctx = EvalContext(now=uow.now, load=records._loader(uow.conn),
+        ctx = EvalContext(now=uow.now, load=records.loader(uow.conn),
                           user=_user(uow.actor, user))
         if t.guard is not None:
             failing = t.guard.failing_part(new, ctx)
@@ -195,7 +195,7 @@ class TransitionService:
         for action in machine.states[t.to].on_enter:
             action.run(new, ctx)
         if not c.rules.empty:
-            c.rules.apply(new, creating=False, now=uow.now, load=records._loader(uow.conn))
+            c.rules.apply(new, creating=False, now=uow.now, load=records.loader(uow.conn))
         what = f"transition '{t.name}': {state} -> {t.to}"
         new_json, changed = self._write(uow, c, record_id, old, new, old["version"],
                                         note=f"{what} ({note})" if note else what)

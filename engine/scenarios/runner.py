@@ -195,7 +195,7 @@ class _Run:
             u.name, roles=u.roles, actor="scenario", email=u.email, teams=u.teams,
             attributes=self.resolve(u.attributes, ("users", i)))
         if u.agent is not None:
-            with self.runtime.records._command("scenario") as uow:
+            with self.runtime.records.command("scenario") as uow:
                 self.runtime.router.profiles.change(
                     uow, u.name, skills=u.agent.get("skills"), capacity=u.agent.get("capacity"),
                     availability=u.agent.get("availability", "online"),

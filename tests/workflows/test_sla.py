@@ -226,7 +226,7 @@ def test_a_clock_changed_twice_in_one_command_keeps_its_timers(
     clock.advance(hours=1)
     # One command re-targets the clocks twice (urgent, then back to standard): the second
     # rescheduling must not be lost to the first one's cancelled timers.
-    with runtime.records._command("alice") as uow:
+    with runtime.records.command("alice") as uow:
         runtime.records.update_in(uow, "incident", record["id"], {"severity": "urgent"})
         runtime.records.update_in(uow, "incident", record["id"], {"severity": "normal"})
         runtime.records.settle(uow)
