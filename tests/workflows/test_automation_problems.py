@@ -13,6 +13,8 @@ from engine.packs.loader import load_packs
 from engine.rules_dsl import STRING
 from engine.workflows.action_registry import ActionRegistry
 
+from .problems import assert_one_problem
+
 LAB = Path(__file__).resolve().parent.parent / "packs" / "automation_lab"
 
 PROBE = '''automation: probe
@@ -137,12 +139,7 @@ def test_automation_mistake_is_reported_at_its_position(
                                                      encoding="utf-8")
     with pytest.raises(PackError) as info:
         compile_registry(load_packs([pack]), actions=_actions())
-    found = [(p.code, f"{p.pos.line}:{p.pos.col}", p.message) for p in info.value.problems
-             if p.pos is not None]
-    assert [(c, w) for c, w, _ in found] == [(code, where)], found
-    assert words in found[0][2]
-    assert all(p.pos is not None and p.pos.file.endswith("automations/probe.yaml")
-               for p in info.value.problems)
+    assert_one_problem(info.value.problems, code, where, words, "automations/probe.yaml")
 
 
 def test_the_probe_itself_compiles(tmp_path: Path) -> None:

@@ -10,6 +10,8 @@ from engine.errors import PackError
 from engine.packs import load_registry
 from tests.pack_loading.packs_on_disk import write_pack
 
+from .problems import assert_one_problem
+
 CALENDAR = """
 calendar: office
 label: {en: Office hours}
@@ -93,12 +95,7 @@ def test_calendar_mistake_is_reported_at_its_position(
                                  "calendars/public.yaml": PUBLIC})
     with pytest.raises(PackError) as info:
         load_registry([pack])
-    found = [(p.code, f"{p.pos.line}:{p.pos.col}", p.message) for p in info.value.problems
-             if p.pos is not None]
-    assert [(c, w) for c, w, _ in found] == [(code, where)], found
-    assert words in found[0][2], found[0][2]
-    assert all(p.pos is not None and p.pos.file.endswith("calendars/office.yaml")
-               for p in info.value.problems)
+    assert_one_problem(info.value.problems, code, where, words, "calendars/office.yaml")
 
 
 def test_a_valid_calendar_compiles_with_its_included_holidays(tmp_path: Path) -> None:

@@ -10,6 +10,8 @@ import pytest
 from engine.errors import PackError
 from engine.packs import load_registry
 
+from .problems import assert_one_problem
+
 LAB = Path(__file__).resolve().parent.parent / "packs" / "routing_lab"
 
 PROBE = '''routing: inquiry_routing
@@ -89,12 +91,7 @@ def test_routing_mistake_is_reported_at_its_position(
     assert old in PROBE
     with pytest.raises(PackError) as info:
         load_registry([_write(tmp_path, PROBE.replace(old, new, 1))])
-    found = [(p.code, f"{p.pos.line}:{p.pos.col}", p.message) for p in info.value.problems
-             if p.pos is not None]
-    assert [(c, w) for c, w, _ in found] == [(code, where)], found
-    assert words in found[0][2]
-    assert all(p.pos is not None and p.pos.file.endswith("routing/inquiry.yaml")
-               for p in info.value.problems)
+    assert_one_problem(info.value.problems, code, where, words, "routing/inquiry.yaml")
 
 
 def test_the_probe_itself_compiles(tmp_path: Path) -> None:

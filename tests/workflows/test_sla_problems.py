@@ -11,6 +11,7 @@ from engine.errors import PackError
 from engine.packs import load_registry
 
 from .lab import LAB
+from .problems import assert_one_problem
 
 SLA = (LAB / "sla" / "incident.yaml").read_text(encoding="utf-8")
 
@@ -48,12 +49,7 @@ def test_sla_mistake_is_reported_at_its_position(
     (pack / "sla" / "incident.yaml").write_text(SLA.replace(old, new, 1), encoding="utf-8")
     with pytest.raises(PackError) as info:
         load_registry([pack])
-    found = [(p.code, f"{p.pos.line}:{p.pos.col}", p.message) for p in info.value.problems
-             if p.pos is not None]
-    assert [(c, w) for c, w, _ in found] == [(code, where)], found
-    assert words in found[0][2]
-    assert all(p.pos is not None and p.pos.file.endswith("sla/incident.yaml")
-               for p in info.value.problems)
+    assert_one_problem(info.value.problems, code, where, words, "sla/incident.yaml")
 
 
 def test_a_second_sla_for_one_object_is_refused(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ import pytest
 from engine.errors import PackError
 from engine.packs import load_registry
 
+from .problems import assert_one_problem
 from .task_pack import WORKFLOW, write_task_pack
 
 # (case, text replaced in the valid workflow, replacement, code, line:col, words in the message)
@@ -81,12 +82,7 @@ def test_workflow_mistake_is_reported_at_its_position(
     pack = write_task_pack(tmp_path, WORKFLOW.replace(old, new, 1))
     with pytest.raises(PackError) as info:
         load_registry([pack])
-    found = [(p.code, f"{p.pos.line}:{p.pos.col}", p.message) for p in info.value.problems
-             if p.pos is not None]
-    assert [(c, w) for c, w, _ in found] == [(code, where)], found
-    assert found[0][1] and words in found[0][2]
-    assert all(p.pos is not None and p.pos.file.endswith("workflows/task.yaml")
-               for p in info.value.problems)
+    assert_one_problem(info.value.problems, code, where, words, "workflows/task.yaml")
 
 
 def test_two_workflows_for_one_object_are_refused(tmp_path: Path) -> None:
