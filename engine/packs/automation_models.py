@@ -3,10 +3,11 @@ by ``type:``."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import ConfigDict, Field, StringConstraints, field_validator
 
+from engine.packs.merge import MergeKeys
 from engine.packs.models import (
     DslText,
     DurationText,
@@ -253,7 +254,10 @@ class AutomationSpec(_Spec):
     """A file under ``automations/``: when something happens to a record (``when``) and the
     ``condition`` holds, run the ``actions``, in the same transaction as the change (time,
     schedule and event triggers run from the job worker). A later pack's automation of the
-    same name replaces the base pack's."""
+    same name replaces the base pack's; a file that says
+    ``extend: <name>`` merges into it by name instead."""
+
+    merge_keys: ClassVar[MergeKeys] = MergeKeys("automation", {})
 
     automation: Identifier
     """The automation's name."""

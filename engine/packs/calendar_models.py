@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import date as Date
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import ConfigDict, Field, field_validator
 
+from engine.packs.merge import MergeKeys
 from engine.packs.models import (
     Identifier,
     Label,
@@ -68,7 +69,11 @@ class WorkingDaySpec(_Spec):
 
 class CalendarSpec(_Spec):
     """A file under ``calendars/``: one business calendar, which SLA targets and business-time
-    DSL functions name. A later pack's calendar with the same name replaces the base one."""
+    DSL functions name. A later pack's calendar with the same name replaces the base one; a
+    file that says ``extend: <name>`` merges into it by name instead."""
+
+    merge_keys: ClassVar[MergeKeys] = MergeKeys(
+        "calendar", {"holidays": "date|from", "working_days": "date"})
 
     calendar: Identifier
     """The calendar's name."""

@@ -10,6 +10,8 @@ from pathlib import Path
 from engine.errors import PackError, Problem, SourcePos, did_you_mean
 from engine.packs.automation_models import AutomationSpec
 from engine.packs.calendar_models import CalendarSpec
+from engine.packs.channel_models import ChannelSpec
+from engine.packs.merge import MergeKeys, merge_document
 from engine.packs.models import FormSpec, ObjectSpec, PackManifest, WorkflowSpec
 from engine.packs.report_models import ReportSpec
 from engine.packs.role_models import RoleSpec, UsersSpec
@@ -17,6 +19,7 @@ from engine.packs.routing_models import RoutingSpec
 from engine.packs.sla_models import SlaSpec
 from engine.packs.source import SourceDocument, load_yaml_document
 from engine.packs.spec_errors import validate_spec
+from engine.packs.view_models import RelatedSpec, ViewSpec
 
 __all__ = ["LoadedPack", "SpecFile", "load_packs", "latest_by_name", "unknown_object",
            "PACK_FOLDERS"]
@@ -32,6 +35,8 @@ PACK_FOLDERS: dict[str, type] = {
     "calendars": CalendarSpec,
     "routing": RoutingSpec,
     "reports": ReportSpec,
+    "channels": ChannelSpec,
+    "views": ViewSpec, "related": RelatedSpec,
 }
 
 
@@ -49,6 +54,9 @@ class LoadedPack:
     manifest: PackManifest
     manifest_doc: SourceDocument
     files: dict[str, list[SpecFile]] = field(default_factory=dict)
+    #: Files that say ``extend: <name>``, per folder: merged into the named file by
+    #: :func:`latest_by_name` (they are validated merged, never alone).
+    extensions: dict[str, list[SourceDocument]] = field(default_factory=dict)
 
     def specs(self, folder: str) -> list[SpecFile]:
         return self.files.get(folder, [])
@@ -57,11 +65,19 @@ class LoadedPack:
 def latest_by_name(
     packs: Sequence[LoadedPack], folder: str, key: str
 ) -> tuple[list[SpecFile], list[Problem]]:
-    """The files of ``folder`` whose name (the ``key`` field: ``form``, ``workflow``) is declared
-    last: a later pack's declaration replaces a base pack's whole. Declaring one name twice in
-    the same pack is a ``<key>_duplicate`` problem."""
+    """The effective files of ``folder``, one per name (the ``key`` field: ``form``,
+    ``workflow``), in the order names were first declared.
+
+    Packs apply in load order (base packs first). Within a pack, its declarations come first: a
+    declaration replaces a base pack's file of the same name whole. Then its ``extend: <name>``
+    files, in file-name order, merge into the file so far (see :mod:`engine.packs.merge`); the
+    merged file is validated as one and keeps each value's own position. Declaring one name
+    twice in the same pack is a ``<key>_duplicate`` problem; extending a name nobody declared
+    is ``pack_extend_unknown``.
+    """
     problems: list[Problem] = []
     chosen: dict[str, SpecFile] = {}
+    model = PACK_FOLDERS.get(folder)
     for pack in packs:
         seen_here: dict[str, SpecFile] = {}
         for spec_file in pack.specs(folder):
@@ -70,12 +86,46 @@ def latest_by_name(
                 problems.append(Problem(
                     f"{key}_duplicate",
                     f"{key} '{name}' is declared twice in this pack (also in "
-                    f"{seen_here[name].doc.file}); a later pack may replace it by its name",
+                    f"{seen_here[name].doc.file}); a later pack may replace it by its name, "
+                    f"or change it with 'extend: {name}'",
                     spec_file.doc.pos((key,))))
                 continue
             seen_here[name] = spec_file
             chosen[name] = spec_file
+        for doc in pack.extensions.get(folder, []):
+            merged = _apply_extension(doc, chosen, model, key, problems)
+            if merged is not None:
+                chosen[getattr(merged.spec, key)] = merged
     return list(chosen.values()), problems
+
+
+def _apply_extension(doc: SourceDocument, chosen: dict[str, SpecFile], model: type | None,
+                     key: str, problems: list[Problem]) -> SpecFile | None:
+    name = doc.data.get("extend")
+    keys: MergeKeys | None = getattr(model, "merge_keys", None)
+    if model is None or keys is None:  # pragma: no cover - _read_pack keeps these out
+        return None
+    base = chosen.get(str(name))
+    if base is None:
+        hint = did_you_mean(str(name), chosen) or (
+            f"; declared: {', '.join(sorted(chosen))}" if chosen else "; none is declared")
+        problems.append(Problem(
+            "pack_extend_unknown",
+            f"'extend: {name}' names no {key} of the packs this one extends{hint}",
+            doc.pos(("extend",))))
+        return None
+    result = merge_document(base.doc, doc, keys, str(name))
+    problems.extend(result.problems)
+    spec, errs = validate_spec(result.document, model)
+    for err in errs:
+        new = result.added.get(err.pos) if err.pos is not None else None
+        if new is not None and err.code == "missing_key":
+            label, new_name, near = new
+            err = Problem(err.code, f"{err.message}: {label} is new here, so it needs every "
+                          f"required key; to change an existing one, use its name"
+                          f"{did_you_mean(new_name, near)}", err.pos)
+        problems.append(err)
+    return SpecFile(spec, result.document) if spec is not None else None
 
 
 def unknown_object(kind: str, name: str, object_name: str, declared: Collection[str],
@@ -189,6 +239,13 @@ def _read_pack(path: Path) -> LoadedPack:
             if not isinstance(doc.data, dict):
                 problems.append(Problem("invalid_value", "the file must hold a mapping",
                                         doc.pos(())))
+                continue
+            if "extend" in doc.data and getattr(model, "merge_keys", None) is not None:
+                if isinstance(doc.data["extend"], str):
+                    pack.extensions.setdefault(folder, []).append(doc)
+                else:
+                    problems.append(Problem("invalid_value", "'extend:' takes the name of the "
+                                            "file to change", doc.pos(("extend",))))
                 continue
             spec, errs = validate_spec(doc, model)
             problems.extend(errs)

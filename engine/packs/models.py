@@ -9,9 +9,12 @@ Models forbid unknown keys; the loader turns pydantic's errors into ``file:line:
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any, ClassVar, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from engine.packs.merge import MergeKeys
+from engine.packs.search_models import SearchSpec
 
 __all__ = [
     "Identifier",
@@ -182,6 +185,12 @@ class FieldSpec(_Spec):
     """A rule-DSL expression the engine evaluates on every create and update to set this field
     (e.g. ``purchase_amount / purchase_frequency``). Computed fields are read-only to users;
     the expression must have the field's type."""
+    from_user: str | None = None
+    """A rule-DSL expression over the signed-in user (``user.name``, ``user.customer``) that
+    fills this field when a user creates a record without giving it. A role that lists the
+    field in its ``read_only`` may not give it at all: the engine owns it for that role (a
+    message's author cannot be forged). Records made by automations and intake take
+    ``default``."""
 
     _coerce_labels = field_validator("label", "help", mode="before")(
         classmethod(lambda cls, v: _label_from_str(v))
@@ -251,6 +260,8 @@ class ObjectSpec(_Spec):
     """Extra indexes."""
     validations: list[ValidationRuleSpec] = Field(default_factory=list)
     """Rules every record must keep, in rule DSL."""
+    search: SearchSpec | None = None
+    """What full-text search indexes of the records (see docs/search.md)."""
 
     _coerce_labels = field_validator("label", "plural", "description", mode="before")(
         classmethod(lambda cls, v: _label_from_str(v))
@@ -294,6 +305,9 @@ def _form_field_shorthand(value: Any) -> Any:
 class FormSectionSpec(_Spec):
     """A titled group of fields on a form."""
 
+    name: Identifier | None = None
+    """The section's name: an extending pack's ``extend:`` form adds fields to it by this
+    name."""
     title: Label | None = None
     """The section heading."""
     description: Label | None = None
@@ -313,7 +327,11 @@ class FormSectionSpec(_Spec):
 
 class FormSpec(_Spec):
     """A file under ``forms/``: how records of an object are entered and shown. A form with the
-    name of a base pack's form replaces that form's layout."""
+    name of a base pack's form replaces that form's layout; a file that says ``extend: <form>``
+    adds to it instead (sections by ``name``, their fields by ``field``)."""
+
+    merge_keys: ClassVar[MergeKeys] = MergeKeys(
+        "form", {"sections": "name", "sections.[].fields": "field"})
 
     form: Identifier
     """The form's name."""
@@ -405,7 +423,10 @@ class TransitionSpec(_Spec):
 
 class WorkflowSpec(_Spec):
     """A file under ``workflows/``: the state machine of one object's status field. A later
-    pack's workflow with the same name replaces the base pack's whole."""
+    pack's workflow with the same name replaces the base pack's whole; a file that says
+    ``extend: <workflow>`` adds states and transitions or changes them by name instead."""
+
+    merge_keys: ClassVar[MergeKeys] = MergeKeys("workflow", {"transitions": "name"})
 
     workflow: Identifier
     """The workflow's name."""

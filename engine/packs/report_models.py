@@ -7,10 +7,11 @@ its own vocabulary: dimensions, measures, aggregations.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field, field_validator
 
+from engine.packs.merge import MergeKeys
 from engine.packs.models import DslText, DurationText, Identifier, Label, _label_from_str, _Spec
 
 __all__ = [
@@ -131,7 +132,11 @@ class ReportSpec(_Spec):
     """A file under ``reports/``: one report over one object's records, grouped by dimensions
     and measured by aggregations, computed in the database. Users run the reports whose object
     they may read (``roles`` narrows who); only the records they may read are counted. A later
-    pack's report of the same name replaces the base pack's."""
+    pack's report of the same name replaces the base pack's; a file that says
+    ``extend: <name>`` merges into it by name instead."""
+
+    merge_keys: ClassVar[MergeKeys] = MergeKeys(
+        "report", {"measures": "name", "group_by": "name|age|field"})
 
     report: Identifier
     """The report's name (``GET /api/reports/{name}``)."""

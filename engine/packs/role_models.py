@@ -3,10 +3,11 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field, field_validator
 
+from engine.packs.merge import MergeKeys
 from engine.packs.models import (
     Identifier,
     Label,
@@ -42,8 +43,10 @@ class RoleObjectSpec(_Spec):
 
 class RoleSpec(_Spec):
     """A file under ``roles/``: one role and its permissions per object. A later pack's role
-    with the same name replaces the base pack's whole. ``admin`` is the engine's own role (it
-    may do everything) and cannot be declared."""
+    with the same name replaces the base pack's whole (``extend: <role>`` merges instead).
+    ``admin`` is the engine's own role (it may do everything) and cannot be declared."""
+
+    merge_keys: ClassVar[MergeKeys] = MergeKeys("role", {})
 
     role: Identifier
     """The role's name, as given to users (``flowdesk user create NAME --role NAME``)."""

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field, StringConstraints, field_validator
 
+from engine.packs.merge import MergeKeys
 from engine.packs.models import (
     DslText,
     Identifier,
@@ -69,7 +70,11 @@ class RoutingRuleSpec(_Spec):
 
 class RoutingSpec(_Spec):
     """A file under ``routing/``: how records of one object are put in queues and assigned to
-    agents. A later pack's routing of the same name replaces the base pack's."""
+    agents. A later pack's routing of the same name replaces the base pack's; a file that says
+    ``extend: <name>`` merges into it by name instead."""
+
+    merge_keys: ClassVar[MergeKeys] = MergeKeys(
+        "routing", {"queues": "name", "rules": "name"})
 
     routing: Identifier
     """The routing policy's name."""

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field, field_validator
 
+from engine.packs.merge import MergeKeys
 from engine.packs.models import (
     DslText,
     DurationText,
@@ -78,7 +79,10 @@ class SlaSpec(_Spec):
     """A file under ``sla/``: the service levels of one object. When a record changes, the
     first policy that holds is selected; every metric's clock is recomputed. A record whose
     policy changes (a new priority) keeps the time already elapsed. A later pack's SLA of the
-    same name replaces the base one."""
+    same name replaces the base one; a file that says
+    ``extend: <name>`` merges into it by name instead."""
+
+    merge_keys: ClassVar[MergeKeys] = MergeKeys("sla", {"policies": "name"})
 
     sla: Identifier
     """The SLA's name."""
