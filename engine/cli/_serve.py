@@ -5,11 +5,14 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 from engine.api.body_limit import DEFAULT_MAX_BODY_BYTES
+from engine.cli._stop_signals import on_stop_signals
 from engine.errors import FlowdeskError
 from engine.objects.storage import DEFAULT_SQLITE_URL, MigrationBlocked, MigrationDataLoss
 from engine.runtime.factory import (
@@ -91,8 +94,6 @@ def resolve_pack_paths(given: Sequence[str], cwd: Path | None = None) -> list[Pa
 
 
 def run_serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
     from engine.api.app import create_app
     from engine.cli._server_security import resolve_secret_key, seed_demo_users
 
@@ -121,35 +122,51 @@ def run_serve(args: argparse.Namespace) -> int:
         for name, password, role in seed_demo_users(runtime):
             print(f"  {role:<12} name {name!r:<14} password {password!r}", file=sys.stderr)
     in_process = wants_worker(args.worker, runtime.database.dialect.name)
-    stop_worker = _start_worker(runtime) if in_process else None
+    stopping = threading.Event()
+    join_worker = _start_worker(runtime, stopping) if in_process else None
     try:
         app = create_app(runtime, max_body_bytes=args.max_body_bytes)
         print(f"flowdesk: serving {', '.join(str(p) for p in packs)} on "
               f"http://{args.host}:{args.port} (database: {runtime.database.url!r})",
               file=sys.stderr)
-        uvicorn.run(app, host=args.host, port=args.port)
+        # uvicorn re-raises the signal that stopped it once it is done; with this handler in
+        # place the re-raise lands here, so the worker thread below still stops cleanly.
+        with on_stop_signals(stopping.set):
+            _serve_until_signalled(app, args.host, args.port, stopping)
     finally:
-        if stop_worker is not None:
-            stop_worker()
+        stopping.set()
+        if join_worker is not None:
+            join_worker()
         runtime.close()
     return 0
 
 
-def _start_worker(runtime: Runtime) -> Callable[[], None]:
-    """Run due jobs in a daemon thread; returns the function that stops it."""
-    import threading
+def _serve_until_signalled(app: Any, host: str, port: int, stopping: threading.Event) -> None:
+    """Run uvicorn; the first SIGTERM/SIGINT also sets ``stopping`` at once, so the worker
+    thread stops claiming while uvicorn drains its connections. Forwarded headers are left to
+    the app, which trusts only the proxies it is told about (``--trusted-proxy``)."""
+    import uvicorn
 
+    class Server(uvicorn.Server):
+        def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+            stopping.set()
+            super().handle_exit(sig, frame)
+
+    Server(uvicorn.Config(app, host=host, port=port, proxy_headers=False)).run()
+
+
+def _start_worker(runtime: Runtime, stop: threading.Event) -> Callable[[], None]:
+    """Run due jobs in a daemon thread until ``stop`` is set; returns the function that
+    waits for it to finish the job in hand (its claimed batch is released)."""
     from engine.jobs.worker import Worker
 
-    stop = threading.Event()
     worker = Worker(runtime, f"serve-{os.getpid()}")
     thread = threading.Thread(target=worker.run_forever, args=(stop,), name="flowdesk-worker",
                               daemon=True)
     thread.start()
     print("flowdesk: running jobs in this process (--no-worker turns it off)", file=sys.stderr)
 
-    def stop_it() -> None:
-        stop.set()
+    def join() -> None:
         thread.join(timeout=30)
 
-    return stop_it
+    return join

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import subprocess
 import sys
 import threading
 from collections.abc import Mapping
 from datetime import timedelta
-from types import FrameType
 from typing import Any
 
+from engine.cli._stop_signals import on_stop_signals
 from engine.objects.storage import DEFAULT_SQLITE_URL
 from engine.runtime.factory import DATABASE_URL_ENV, build_engine, database_url_from_env
 
@@ -83,27 +82,27 @@ def run_worker(args: argparse.Namespace) -> int:
         return _run_children(args, [str(p) for p in packs], url, name, env)
     worker = Worker(runtime, name, batch_size=args.batch,
                     lease=timedelta(seconds=args.lease))
-    try:
-        if args.once:
-            result = worker.run_due()
-            print(f"{name}: ran {result.ran} job(s): {result.done} done, "
-                  f"{result.retried} to retry, {result.dead} dead", file=sys.stderr)
-            return 0
-        stop = threading.Event()
-        _on_stop_signals(lambda: stop.set())
-        print(f"{name}: running jobs from {runtime.database.url!r}", file=sys.stderr)
-        worker.run_forever(stop, poll_interval=args.poll)
+    # SIGTERM/SIGINT: finish the job in hand, release the rest of the batch, exit 0.
+    stop = threading.Event()
+    with on_stop_signals(stop.set):
+        try:
+            return _run_in_this_process(args, worker, name, stop)
+        finally:
+            runtime.close()
+
+
+def _run_in_this_process(
+    args: argparse.Namespace, worker: Any, name: str, stop: threading.Event
+) -> int:
+    if args.once:
+        result = worker.run_due(stop=stop)
+        print(f"{name}: ran {result.ran} job(s): {result.done} done, "
+              f"{result.retried} to retry, {result.dead} dead", file=sys.stderr)
         return 0
-    finally:
-        runtime.close()
-
-
-def _on_stop_signals(stop: Any) -> None:
-    def handle(_signum: int, _frame: FrameType | None) -> None:
-        stop()
-
-    signal.signal(signal.SIGTERM, handle)
-    signal.signal(signal.SIGINT, handle)
+    print(f"{name}: running jobs from {worker.runtime.database.url!r}", file=sys.stderr)
+    worker.run_forever(stop, poll_interval=args.poll)
+    print(f"{name}: stopped", file=sys.stderr)
+    return 0
 
 
 def _run_children(
@@ -124,6 +123,6 @@ def _run_children(
             if child.poll() is None:
                 child.terminate()
 
-    _on_stop_signals(stop_children)
-    codes = [child.wait() for child in children]
+    with on_stop_signals(stop_children):
+        codes = [child.wait() for child in children]
     return max(codes)

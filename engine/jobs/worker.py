@@ -54,6 +54,10 @@ class BatchResult:
         )
 
 
+def _is_set(stop: threading.Event | None) -> bool:
+    return stop is not None and stop.is_set()
+
+
 def _error_text(exc: BaseException) -> str:
     if isinstance(exc, FlowdeskError):
         message = f"[{exc.code}] {exc.message}"
@@ -94,13 +98,17 @@ class Worker:
 
     # -- running -------------------------------------------------------------------------
 
-    def run_due(self, limit: int | None = None) -> BatchResult:
-        """Claim and run jobs that are due now, batch after batch, until none is left or
-        ``limit`` jobs ran. Jobs a handler enqueues for now run in the same call."""
+    def run_due(
+        self, limit: int | None = None, stop: threading.Event | None = None
+    ) -> BatchResult:
+        """Claim and run jobs that are due now, batch after batch, until none is left,
+        ``limit`` jobs ran or ``stop`` is set. Jobs a handler enqueues for now run in the same
+        call. Once ``stop`` is set, the job in hand finishes and the rest of the claimed batch
+        is released (its transaction commits without them), due again for any worker."""
         total = BatchResult()
-        while limit is None or total.ran < limit:
+        while (limit is None or total.ran < limit) and not _is_set(stop):
             size = self.batch_size if limit is None else min(self.batch_size, limit - total.ran)
-            result = self._run_batch(size)
+            result = self._run_batch(size, stop)
             if not result.ran:
                 break
             total += result
@@ -108,10 +116,11 @@ class Worker:
 
     def run_forever(self, stop: threading.Event, poll_interval: float = 1.0) -> None:
         """Run due jobs until ``stop`` is set, waiting ``poll_interval`` seconds whenever
-        nothing is due. A failure of the database is logged and tried again after a poll."""
+        nothing is due. A failure of the database is logged and tried again after a poll.
+        Setting ``stop`` ends it after the job in hand (see :meth:`run_due`)."""
         while not stop.is_set():
             try:
-                ran = self.run_due().ran
+                ran = self.run_due(stop=stop).ran
             except Exception:  # the database went away, say; the jobs are still there
                 log.exception("worker %s: running due jobs failed", self.name)
                 ran = 0
@@ -120,7 +129,7 @@ class Worker:
 
     # -- one batch -----------------------------------------------------------------------
 
-    def _run_batch(self, size: int) -> BatchResult:
+    def _run_batch(self, size: int, stop: threading.Event | None = None) -> BatchResult:
         t = self._table
         with self.runtime.database.begin() as conn:
             if self._postgres:
@@ -136,6 +145,11 @@ class Worker:
             ).mappings().all()
             result = BatchResult()
             for row in rows:
+                if _is_set(stop):
+                    # Claimed rows not run are untouched: committing releases their locks.
+                    log.info("worker %s: stopping; %s claimed job(s) released",
+                             self.name, len(rows) - result.ran)
+                    break
                 result += self._run_one(conn, row)
         return result
 

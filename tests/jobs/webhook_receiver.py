@@ -1,12 +1,14 @@
 """A webhook receiver for process tests: an HTTP server in a thread that checks signatures and
 counts deliveries per ``Idempotency-Key``. It can hold one delivery open (``hold_at``) so a test
-can kill the worker while that request is in flight."""
+can kill the worker while that request is in flight, and take ``delay`` seconds over each
+delivery (a slow receiver, so a backlog takes a while)."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,9 +16,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class Receiver:
-    def __init__(self, secret: str, hold_at: int | None = None) -> None:
+    def __init__(self, secret: str, hold_at: int | None = None, delay: float = 0.0) -> None:
         self.secret = secret
         self.hold_at = hold_at
+        self.delay = delay
         self.deliveries: list[str] = []
         self.bad_signatures = 0
         self.reached = threading.Event()
@@ -41,11 +44,15 @@ class Receiver:
         if held:
             self.reached.set()
             self.release.wait(60)
+        if self.delay:
+            time.sleep(self.delay)
 
 
 @contextmanager
-def running_receiver(secret: str, hold_at: int | None = None) -> Iterator[Receiver]:
-    receiver = Receiver(secret, hold_at)
+def running_receiver(
+    secret: str, hold_at: int | None = None, delay: float = 0.0
+) -> Iterator[Receiver]:
+    receiver = Receiver(secret, hold_at, delay)
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
