@@ -20,6 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
         _dsl,
         _eval,
         _migrate,
+        _pack,
         _packs,
         _seed,
         _serve,
@@ -32,8 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(prog="flowdesk", description=__doc__.splitlines()[0])
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for group in (_packs, _migrate, _serve, _seed, _users, _worker, _eval, _dsl, _workflow, _sla,
-                  _test):
+    for group in (_packs, _pack, _migrate, _serve, _seed, _users, _worker, _eval, _dsl,
+                  _workflow, _sla, _test):
         group.register(subparsers)
     return parser
 
