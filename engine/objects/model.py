@@ -22,6 +22,7 @@ __all__ = [
     "IndexDef",
     "ValidationRule",
     "ObjectType",
+    "SearchField",
     "FormField",
     "FormSection",
     "FormDef",
@@ -170,6 +171,14 @@ class ValidationRule:
 
 
 @dataclass(frozen=True, slots=True)
+class SearchField:
+    """A field full-text search indexes, and the weight of a match in it."""
+
+    field: str
+    weight: float = 1.0
+
+
+@dataclass(frozen=True, slots=True)
 class ObjectType:
     """A compiled custom object. ``fields`` holds system fields first, then the pack's."""
 
@@ -182,6 +191,8 @@ class ObjectType:
     title_field: str | None = None
     validations: tuple[ValidationRule, ...] = ()
     pos: SourcePos | None = field(default=None, compare=False)
+    #: What full-text search indexes (empty: the object is not searchable).
+    search: tuple[SearchField, ...] = ()
 
     @property
     def table_name(self) -> str:

@@ -22,6 +22,7 @@ from engine.objects.model import (
 )
 from engine.objects.storage.tables import index_name
 from engine.packs.compile_rules import RuleSources, attach_rules
+from engine.packs.compile_search import SearchDraft, compile_search, merge_search
 from engine.packs.loader import LoadedPack
 from engine.packs.models import Label, ObjectSpec
 from engine.packs.source import SourceDocument
@@ -68,6 +69,7 @@ class _ObjectDraft:
     validations: dict[str, tuple[Any, SourceDocument, tuple[Any, ...]]] = field(
         default_factory=dict
     )
+    search: dict[str, SearchDraft] = field(default_factory=dict)
 
 
 def compile_objects(
@@ -186,6 +188,8 @@ def _merge(spec: ObjectSpec, doc: SourceDocument, drafts: dict[str, _ObjectDraft
         draft.indexes.append((ix, doc, ("indexes", i)))
     for i, rule in enumerate(spec.validations):
         draft.validations[rule.name] = (rule, doc, ("validations", i))
+    if spec.search is not None:
+        merge_search(draft.search, spec.search, doc)
 
 
 def _compile_object(draft: _ObjectDraft, drafts: Mapping[str, _ObjectDraft],
@@ -224,6 +228,7 @@ def _compile_object(draft: _ObjectDraft, drafts: Mapping[str, _ObjectDraft],
     if title_field is None:
         title_field = next((f.name for f in fields.values()
                             if not f.system and f.type is FieldType.STRING), None)
+    search = compile_search(draft.name, draft.search, fields, problems)
     if len(problems) > before:
         return None
     label = text_of(draft.values.get("label"), humanize(draft.name))
@@ -237,6 +242,7 @@ def _compile_object(draft: _ObjectDraft, drafts: Mapping[str, _ObjectDraft],
         indexes=tuple(indexes),
         title_field=title_field,
         pos=draft.doc.pos(("object",)),
+        search=search,
     )
 
 

@@ -34,6 +34,7 @@ from engine.runtime.records import RecordService
 from engine.runtime.routing import Router
 from engine.runtime.sla import SlaService
 from engine.runtime.transitions import TransitionService
+from engine.search import SearchIndexWriter
 from engine.workflows.action_registry import ActionRegistry, load_entry_point_actions
 
 __all__ = ["Runtime", "build_runtime", "build_engine", "database_url_from_env", "DATABASE_URL_ENV"]
@@ -99,6 +100,7 @@ def build_runtime(
     audit = audit or AuditTrail()
     environ = os.environ if environ is None else environ
     records = RecordService(registry, database, clock, audit=audit)
+    records.index_with(SearchIndexWriter(registry.objects, database.dialect.name))
     outbox = Outbox()
     if mailer is None:
         mailer, default_sender = default_mailer(environ)

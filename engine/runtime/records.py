@@ -8,10 +8,10 @@ generic; it knows objects only through the compiled registry.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from sqlalchemy import ColumnElement, Connection, Engine, Table, select, update
 from sqlalchemy.exc import IntegrityError
@@ -50,6 +50,15 @@ def status_field_managed(machine: StateMachine, where: tuple[str, ...] = ()) -> 
                     "status_field_managed")],
         code="status_field_managed",
     )
+
+
+class RecordIndex(Protocol):
+    """An index kept with the records in each command's transaction (full-text search)."""
+
+    def written(self, conn: Connection, object_name: str, record_id: int,
+                row: Mapping[str, Any], changed: Iterable[str] | None = None) -> None: ...
+
+    def deleted(self, conn: Connection, object_name: str, record_id: int) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +107,12 @@ class RecordService:
         #: automation watches emit no events. Wired by the engine factory.
         self._settle: Callable[[UnitOfWork], None] | None = None
         self._watched: frozenset[str] = frozenset()
+        self._index: RecordIndex | None = None
+
+    def index_with(self, index: RecordIndex) -> None:
+        """Have ``index`` told of every write and delete, on the command's connection (the
+        full-text search index; wired by the engine factory)."""
+        self._index = index
 
     def on_changes(self, settle: Callable[[UnitOfWork], None], watched: frozenset[str]) -> None:
         """Have ``settle`` handle the changes to ``watched`` objects before each command
@@ -247,6 +262,8 @@ class RecordService:
         initial = {name: record[name] for name in c.audited_fields
                    if record[name] is not None}
         uow.log(c.name, record_id, "create", new=initial, note=note)
+        if self._index is not None:
+            self._index.written(uow.conn, c.name, record_id, row)
         if c.name in self._watched:
             uow.emit("created", c.name, record_id, None, row,
                      frozenset(k for k, v in row.items() if v is not None))
@@ -349,6 +366,8 @@ class RecordService:
             raise self._stale(c, record_id, expected_version, None)
         for name in changed:
             uow.log(c.name, record_id, action, name, old_json[name], new_json[name], note=note)
+        if self._index is not None:
+            self._index.written(uow.conn, c.name, record_id, new, changed)
         new_json["updated_at"] = to_json(uow.now, c.obj.fields["updated_at"])
         new_json["version"] = expected_version + 1
 
@@ -369,7 +388,7 @@ class RecordService:
             if expected_version is not None and row["version"] != expected_version:
                 raise self._stale(c, record_id, expected_version, row["version"])
             try:
-                _Deletion(self._objects, uow, self._watched).delete(c, row)
+                _Deletion(self._objects, uow, self._watched, self._index).delete(c, row)
             except IntegrityError as exc:
                 raise integrity_error_to_flowdesk(
                     exc, c.constraints, object_name=c.name, writing_fields=(), deleting=True
@@ -416,10 +435,12 @@ class _Deletion:
     """One delete command walking the references that point at what it deletes."""
 
     def __init__(self, objects: Mapping[str, CompiledObject], uow: UnitOfWork,
-                 watched: frozenset[str] = frozenset()) -> None:
+                 watched: frozenset[str] = frozenset(), index: RecordIndex | None = None,
+                 ) -> None:
         self._objects = objects
         self._uow = uow
         self._watched = watched
+        self._index = index
         self._in_progress: set[tuple[str, int]] = set()
 
     def delete(self, c: CompiledObject, row: Mapping[str, Any], note: str | None = None) -> None:
@@ -443,6 +464,8 @@ class _Deletion:
                 else:
                     self._clear(source, other, ref.field, c.name, record_id)
         conn.execute(c.delete_by_id, {"id": record_id})
+        if self._index is not None:
+            self._index.deleted(conn, c.name, record_id)
         self._uow.log(c.name, record_id, "delete", old=record_to_json(c.obj, row), note=note)
         if c.name in self._watched:  # its timers and SLA clocks go with it
             self._uow.emit("deleted", c.name, record_id, dict(row), dict(row), frozenset())

@@ -31,6 +31,7 @@ from engine.objects.storage.migration_errors import (
 )
 from engine.objects.storage.migration_plan import Change, MigrationPlan
 from engine.objects.storage.planner import diff_schema
+from engine.objects.storage.search_table import FULL_TEXT_DDL
 from engine.objects.storage.system_tables import MIGRATIONS
 from engine.objects.storage.tables import schema_metadata
 
@@ -276,7 +277,8 @@ class _ChangeRunner:
     def _add_index(self, change: Change) -> None:
         index = next(ix for ix in self._table(change).indexes if ix.name == change.name)
         self.ops.create_index(
-            change.name, change.table, [c.name for c in index.columns], unique=bool(index.unique)
+            change.name, change.table, [c.name for c in index.columns], unique=bool(index.unique),
+            **index.dialect_kwargs,  # postgresql_using="gin" for the search index
         )
 
     _add_unique = _add_index
@@ -299,6 +301,10 @@ class _ChangeRunner:
                 [e.column.name for e in fk.elements],
                 ondelete=fk.ondelete,
             )
+
+    def _add_full_text(self, change: Change) -> None:
+        for statement in FULL_TEXT_DDL:
+            self.conn.exec_driver_sql(statement)
 
     def _drop_foreign_key(self, change: Change) -> None:
         with self._alter(change.table) as t:

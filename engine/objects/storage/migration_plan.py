@@ -38,6 +38,8 @@ class ChangeKind(StrEnum):
     ADD_INDEX = "add_index"
     ADD_UNIQUE = "add_unique"
     ADD_FOREIGN_KEY = "add_foreign_key"
+    #: SQLite's FTS5 table over the search index (no SQLAlchemy table can declare it).
+    ADD_FULL_TEXT = "add_full_text"
 
     @property
     def symbol(self) -> str:

@@ -26,6 +26,7 @@ from engine.objects.storage.live_schema import (
     read_live_schema,
 )
 from engine.objects.storage.migration_plan import PHASE, Change, ChangeKind, MigrationPlan
+from engine.objects.storage.search_table import SQLITE_FULL_TEXT, full_text_missing
 from engine.objects.storage.tables import schema_metadata
 from engine.objects.storage.type_changes import (
     TypeChange,
@@ -73,6 +74,9 @@ class _SchemaDiff:
             if table.name in self.live:
                 self._existing_table(table, self.live[table.name])
         self._dropped_tables()
+        if full_text_missing(self.conn):
+            self._add(ChangeKind.ADD_FULL_TEXT, SQLITE_FULL_TEXT, None,
+                      f"add full-text table {SQLITE_FULL_TEXT} (FTS5) over flowdesk_search")
         # sorted() is stable: within a phase, changes keep the packs' order.
         return tuple(sorted(self.found, key=lambda c: PHASE[c.kind]))
 

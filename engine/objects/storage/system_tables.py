@@ -6,9 +6,11 @@ from __future__ import annotations
 from sqlalchemy import JSON, Boolean, Column, Index, Integer, MetaData, String, Table, Text
 
 from engine.objects.storage.agent_tables import add_agent_tables
+from engine.objects.storage.channel_tables import add_channel_tables
 from engine.objects.storage.columns import IdInteger, UtcDateTime
 from engine.objects.storage.identity_tables import add_identity_tables
 from engine.objects.storage.job_table import add_job_table
+from engine.objects.storage.search_table import add_search_table
 from engine.objects.storage.sla_table import add_sla_table
 
 __all__ = ["add_system_tables", "AUDIT", "MIGRATIONS"]
@@ -49,3 +51,5 @@ def add_system_tables(metadata: MetaData) -> None:
     add_agent_tables(metadata)
     add_job_table(metadata)
     add_sla_table(metadata)
+    add_channel_tables(metadata)
+    add_search_table(metadata)
