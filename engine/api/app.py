@@ -23,6 +23,7 @@ from engine.api.routing import routing_router
 from engine.api.rules import rules_router
 from engine.api.sla import sla_router
 from engine.api.transitions import transitions_router
+from engine.api.views import views_router
 from engine.runtime.factory import Runtime
 
 __all__ = ["create_app"]
@@ -60,6 +61,7 @@ def create_app(
     app.include_router(transitions_router(runtime))
     app.include_router(sla_router(runtime))
     app.include_router(reports_router(runtime))
+    app.include_router(views_router(runtime))
     app.state.runtime = runtime
     app.state.public_rate_limiter = RequestRateLimiter(runtime.clock, limit=public_rate_limit)
     return app

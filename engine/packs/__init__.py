@@ -16,6 +16,7 @@ from engine.packs.compile_reports import compile_reports
 from engine.packs.compile_roles import compile_roles, compile_user_type
 from engine.packs.compile_routing import compile_routing
 from engine.packs.compile_sla import compile_sla
+from engine.packs.compile_views import compile_related, compile_views
 from engine.packs.compile_workflows import compile_workflows
 from engine.packs.loader import LoadedPack, load_packs
 from engine.packs.registry import PackInfo, Registry
@@ -65,6 +66,11 @@ def compile_registry(packs: list[LoadedPack], *, actions: ActionRegistry | None 
     reports, report_problems = compile_reports(
         packs, objects, declared, slas, access.role_names, access.user_type, functions)
     problems += report_problems
+    views, view_problems = compile_views(packs, objects, declared, slas, access.role_names,
+                                         access.user_type, functions)
+    related, related_problems = compile_related(packs, objects, declared, slas,
+                                                access.role_names, access.user_type, functions)
+    problems += view_problems + related_problems
     if problems:
         raise PackError(problems)
     infos = tuple(
@@ -79,4 +85,5 @@ def compile_registry(packs: list[LoadedPack], *, actions: ActionRegistry | None 
                     workflows=frozen_map(workflows), calendars=frozen_map(calendars),
                     functions=functions, access=access, automations=frozen_map(automations),
                     routing=frozen_map(routing),
-                    slas=frozen_map(slas), reports=frozen_map(reports))
+                    slas=frozen_map(slas), reports=frozen_map(reports),
+                    views=frozen_map(views), related=frozen_map(related))

@@ -13,6 +13,7 @@ from engine.errors import NotFound, did_you_mean
 from engine.objects.model import FormDef, ObjectType, Text, frozen_map
 from engine.objects.permissions import AccessPolicy
 from engine.objects.report_definition import Report
+from engine.objects.view_definition import RelatedView, View
 from engine.rules_dsl import FunctionRegistry
 from engine.rules_dsl.builtin_functions import frozen_default_functions
 from engine.workflows.automation import Automation
@@ -57,6 +58,9 @@ class Registry:
     routing: Mapping[str, RoutingPolicy] = field(default_factory=frozen_map)
     #: reports by name (``reports/``), computed in SQL by the runtime
     reports: Mapping[str, Report] = field(default_factory=frozen_map)
+    #: saved lists by name (``views/``) and what is shown around a record (``related/``)
+    views: Mapping[str, View] = field(default_factory=frozen_map)
+    related: Mapping[str, RelatedView] = field(default_factory=frozen_map)
 
     def object(self, name: str) -> ObjectType:
         """The object named ``name``; :class:`NotFound` (with a suggestion) when there is none."""
