@@ -23,6 +23,7 @@ from engine.api.routing import routing_router
 from engine.api.rules import rules_router
 from engine.api.sla import sla_router
 from engine.api.transitions import transitions_router
+from engine.api.trusted_proxies import TrustedProxies
 from engine.api.views import views_router
 from engine.runtime.factory import Runtime
 
@@ -34,12 +35,14 @@ def create_app(
     *,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     public_rate_limit: int = 60,
+    trusted_proxies: TrustedProxies | None = None,
 ) -> FastAPI:
     """A FastAPI app serving ``runtime``; request bodies over ``max_body_bytes`` get 413.
 
     Every route needs a logged-in user or an API token except those in
     :data:`engine.api.auth.PUBLIC_ROUTES`, which answer at most ``public_rate_limit``
-    requests per client and minute."""
+    requests per client and minute. A client is the socket's peer unless that is one of the
+    ``trusted_proxies`` (none by default); see ``docs/security.md``."""
     app = FastAPI(
         # Protection is the default: routers added later are covered without asking.
         dependencies=[Depends(authenticate_request)],
@@ -64,4 +67,5 @@ def create_app(
     app.include_router(views_router(runtime))
     app.state.runtime = runtime
     app.state.public_rate_limiter = RequestRateLimiter(runtime.clock, limit=public_rate_limit)
+    app.state.trusted_proxies = trusted_proxies or TrustedProxies()
     return app

@@ -13,6 +13,7 @@ from fastapi import Depends, Request
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 
 from engine.api.rate_limit import RequestRateLimiter
+from engine.api.trusted_proxies import TrustedProxies, request_client_address
 from engine.errors import Forbidden, Unauthorized
 from engine.runtime.access import UserAccess
 from engine.runtime.factory import Runtime
@@ -47,7 +48,10 @@ _session = APIKeyCookie(name=SESSION_COOKIE, auto_error=False,
 
 
 def client_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    """The address login throttling and rate limits count ``request`` under: the peer, or
+    what a trusted proxy forwarded (``create_app(trusted_proxies=...)``)."""
+    proxies = getattr(request.app.state, "trusted_proxies", None) or TrustedProxies()
+    return request_client_address(request, proxies)
 
 
 def _route_path(request: Request) -> str:

@@ -12,6 +12,7 @@ from types import FrameType
 from typing import Any
 
 from engine.api.body_limit import DEFAULT_MAX_BODY_BYTES
+from engine.api.trusted_proxies import TRUSTED_PROXIES_ENV, TrustedProxies
 from engine.cli._stop_signals import on_stop_signals
 from engine.errors import FlowdeskError
 from engine.objects.storage import DEFAULT_SQLITE_URL, MigrationBlocked, MigrationDataLoss
@@ -56,6 +57,11 @@ def register(subparsers: Any) -> None:
         "--demo",
     )
     parser.add_argument(
+        "--trusted-proxy", action="append", default=None, metavar="CIDR",
+        help="a reverse proxy whose X-Forwarded-For is believed (repeatable; default: "
+        f"${TRUSTED_PROXIES_ENV}, comma-separated, else none: the header is ignored)",
+    )
+    parser.add_argument(
         "--demo", action="store_true",
         help="try it out: a random secret key, and a demo user per role with printed logins",
     )
@@ -94,6 +100,7 @@ def resolve_pack_paths(given: Sequence[str], cwd: Path | None = None) -> list[Pa
 
 
 def run_serve(args: argparse.Namespace) -> int:
+    from designer.web import install_web_app
     from engine.api.app import create_app
     from engine.cli._server_security import resolve_secret_key, seed_demo_users
 
@@ -101,6 +108,8 @@ def run_serve(args: argparse.Namespace) -> int:
     url = args.db or database_url_from_env()
     try:
         secret_key = resolve_secret_key(args.secret_key_file, os.environ, args.demo)
+        proxies = (TrustedProxies.parse(args.trusted_proxy) if args.trusted_proxy
+                   else TrustedProxies.from_env(os.environ))
     except FlowdeskError as exc:
         print(f"error: the server did not start: {exc.message}", file=sys.stderr)
         return 2
@@ -125,7 +134,8 @@ def run_serve(args: argparse.Namespace) -> int:
     stopping = threading.Event()
     join_worker = _start_worker(runtime, stopping) if in_process else None
     try:
-        app = create_app(runtime, max_body_bytes=args.max_body_bytes)
+        app = create_app(runtime, max_body_bytes=args.max_body_bytes, trusted_proxies=proxies)
+        install_web_app(app)  # the web app at /, /portal, and local /docs
         print(f"flowdesk: serving {', '.join(str(p) for p in packs)} on "
               f"http://{args.host}:{args.port} (database: {runtime.database.url!r})",
               file=sys.stderr)
