@@ -10,6 +10,7 @@ from engine.objects.model import frozen_map
 from engine.packs.calendar_functions import functions_for_calendars
 from engine.packs.compile_automations import compile_automations
 from engine.packs.compile_calendars import compile_calendars
+from engine.packs.compile_channels import compile_channels
 from engine.packs.compile_forms import compile_forms
 from engine.packs.compile_objects import compile_objects, text_of
 from engine.packs.compile_reports import compile_reports
@@ -66,6 +67,8 @@ def compile_registry(packs: list[LoadedPack], *, actions: ActionRegistry | None 
     reports, report_problems = compile_reports(
         packs, objects, declared, slas, access.role_names, access.user_type, functions)
     problems += report_problems
+    channels, channel_problems = compile_channels(packs, objects, declared)
+    problems += channel_problems
     views, view_problems = compile_views(packs, objects, declared, slas, access.role_names,
                                          access.user_type, functions)
     related, related_problems = compile_related(packs, objects, declared, slas,
@@ -86,4 +89,5 @@ def compile_registry(packs: list[LoadedPack], *, actions: ActionRegistry | None 
                     functions=functions, access=access, automations=frozen_map(automations),
                     routing=frozen_map(routing),
                     slas=frozen_map(slas), reports=frozen_map(reports),
+                    channels=frozen_map(channels),
                     views=frozen_map(views), related=frozen_map(related))

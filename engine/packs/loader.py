@@ -11,6 +11,7 @@ from engine.errors import PackError, Problem, SourcePos, did_you_mean
 from engine.packs.automation_models import AutomationSpec
 from engine.packs.calendar_models import CalendarSpec
 from engine.packs.channel_models import ChannelSpec
+from engine.packs.channel_models import ChannelSpec
 from engine.packs.merge import MergeKeys, merge_document
 from engine.packs.models import FormSpec, ObjectSpec, PackManifest, WorkflowSpec
 from engine.packs.report_models import ReportSpec
@@ -35,6 +36,7 @@ PACK_FOLDERS: dict[str, type] = {
     "calendars": CalendarSpec,
     "routing": RoutingSpec,
     "reports": ReportSpec,
+    "channels": ChannelSpec,
     "channels": ChannelSpec,
     "views": ViewSpec, "related": RelatedSpec,
 }

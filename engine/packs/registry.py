@@ -14,6 +14,7 @@ from engine.objects.model import FormDef, ObjectType, Text, frozen_map
 from engine.objects.permissions import AccessPolicy
 from engine.objects.report_definition import Report
 from engine.objects.view_definition import RelatedView, View
+from engine.packs.channel_definition import EmailChannel
 from engine.rules_dsl import FunctionRegistry
 from engine.rules_dsl.builtin_functions import frozen_default_functions
 from engine.workflows.automation import Automation
@@ -58,6 +59,8 @@ class Registry:
     routing: Mapping[str, RoutingPolicy] = field(default_factory=frozen_map)
     #: reports by name (``reports/``), computed in SQL by the runtime
     reports: Mapping[str, Report] = field(default_factory=frozen_map)
+    #: channels by name (``channels/``): how messages map onto records
+    channels: Mapping[str, EmailChannel] = field(default_factory=frozen_map)
     #: saved lists by name (``views/``) and what is shown around a record (``related/``)
     views: Mapping[str, View] = field(default_factory=frozen_map)
     related: Mapping[str, RelatedView] = field(default_factory=frozen_map)

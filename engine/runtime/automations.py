@@ -16,10 +16,10 @@ changes). Schedules (``automation.schedule``) keep one pending job each, for the
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from croniter import croniter
@@ -40,7 +40,16 @@ from engine.workflows import automation as auto
 from engine.workflows.action_registry import ActionRegistry
 from engine.workflows.automation import MAX_CASCADE_DEPTH, Automation
 
-__all__ = ["AutomationRunner", "TIMER_JOB", "SCHEDULE_JOB", "SCHEDULE_BATCH"]
+__all__ = ["AutomationRunner", "ChangeObserver", "TIMER_JOB", "SCHEDULE_JOB", "SCHEDULE_BATCH"]
+
+
+class ChangeObserver(Protocol):
+    """Something told of each change to the objects it watches, inside the command's
+    transaction, before automations run on it."""
+
+    watched: frozenset[str]
+
+    def on_change(self, uow: UnitOfWork, event: RecordEvent) -> None: ...
 
 TIMER_JOB = "automation.timer"
 SCHEDULE_JOB = "automation.schedule"
@@ -58,12 +67,15 @@ class AutomationRunner:
     def __init__(self, registry: Registry, records: RecordService,
                  transitions: TransitionService, outbox: Outbox,
                  actions: ActionRegistry | None = None, sla: SlaService | None = None,
-                 router: Router | None = None) -> None:
+                 router: Router | None = None,
+                 observers: Sequence[ChangeObserver] = ()) -> None:
         self.registry, self.records, self.transitions, self.outbox = (
             registry, records, transitions, outbox)
         #: SLA clocks move on every change before automations look at it, so templates and
         #: conditions see them; their warnings and breaches come back as engine events.
         self.sla = sla
+        #: Told of every change before automations look at it (channels send replies).
+        self.observers = tuple(observers)
         self.performer = ActionPerformer(registry, records, transitions, outbox,
                                          actions=actions or ActionRegistry(), sla=sla,
                                          router=router)
@@ -86,7 +98,8 @@ class AutomationRunner:
         #: Objects whose changes automations look at.
         self.watched = frozenset(n for n in registry.objects
                                  if self._on_change[n] or self._timers[n]) | (
-            sla.watched if sla is not None else frozenset())
+            sla.watched if sla is not None else frozenset()) | frozenset(
+            name for o in self.observers for name in o.watched)
 
     def job_handlers(self) -> dict[str, JobHandler]:
         """The job kinds this runner owns, for the worker."""
@@ -113,6 +126,8 @@ class AutomationRunner:
                 continue
             if self.sla is not None:
                 self.sla.on_change(uow, event)
+            for observer in self.observers:
+                observer.on_change(uow, event)
             self._keep_timers(uow, event)
             for automation in self._on_change.get(event.object, ()):
                 if _matches(automation.trigger, event):

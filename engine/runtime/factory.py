@@ -29,6 +29,7 @@ from engine.runtime.effects import (
     default_mailer,
     effect_job_handlers,
 )
+from engine.runtime.effects.channel_replies import ChannelReplies
 from engine.runtime.outbox import JobHandler, Outbox
 from engine.runtime.records import RecordService
 from engine.runtime.routing import Router
@@ -116,7 +117,9 @@ def build_runtime(
     sla = SlaService(registry, records, outbox)
     automations = AutomationRunner(registry, records, transitions, outbox,
                                    actions=load_entry_point_actions(actions or ActionRegistry()),
-                                   sla=sla, router=router)
+                                   sla=sla, router=router,
+                                   observers=[ChannelReplies(registry, records, outbox,
+                                                             environ)])
     records.on_changes(automations.settle, automations.watched)
     handlers.update(automations.job_handlers())
     handlers.update(job_handlers or {})

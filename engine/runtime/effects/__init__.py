@@ -4,9 +4,11 @@ in-memory version for tests, and the built-in job kinds that use them."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 
 from engine.runtime.effects.mail import (
     EMAIL_KIND,
+    MailboxMailer,
     Mailer,
     MemoryMailer,
     SmtpMailer,
@@ -35,6 +37,7 @@ __all__ = [
     "SmtpSettings",
     "SmtpMailer",
     "MemoryMailer",
+    "MailboxMailer",
     "UnconfiguredMailer",
     "email_message",
     "email_job_handler",
@@ -52,15 +55,24 @@ __all__ = [
     "EMAIL_KIND",
     "WEBHOOK_KIND",
     "DEFAULT_WEBHOOK_TIMEOUT",
+    "MAILBOX_DIR_ENV",
 ]
+
+#: A folder to deliver mail into (``.eml`` files) instead of an SMTP server.
+MAILBOX_DIR_ENV = "FLOWDESK_MAILBOX_DIR"
 
 
 def default_mailer(environ: Mapping[str, str]) -> tuple[Mailer, str]:
     """The mailer ``environ`` configures (``FLOWDESK_SMTP_*``) and its sender address; without
-    a host, a mailer that fails every email job visibly."""
+    a host, the local mailbox ``FLOWDESK_MAILBOX_DIR`` names, else a mailer that fails every
+    email job visibly."""
     settings = SmtpSettings.from_env(environ)
     if settings is None:
-        return UnconfiguredMailer(), "flowdesk@localhost"
+        sender = environ.get("FLOWDESK_MAIL_FROM") or "flowdesk@localhost"
+        folder = environ.get(MAILBOX_DIR_ENV)
+        if folder:
+            return MailboxMailer(Path(folder)), sender
+        return UnconfiguredMailer(), sender
     return SmtpMailer(settings), settings.sender
 
 

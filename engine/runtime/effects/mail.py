@@ -1,18 +1,22 @@
-"""Outbound email: the ``Mailer`` protocol, an SMTP mailer, an in-memory one for tests, and the
-built-in ``email`` job kind.
+"""Outbound email: the ``Mailer`` protocol, an SMTP mailer, a local mailbox (a folder of
+``.eml`` files, for demos), an in-memory one for tests, and the built-in ``email`` job kind.
 
-The job's idempotency key becomes the message's ``Message-ID``, so a message resent after a
-worker crash (sent, but the job not yet marked done) is recognisably the same message.
+A job that names its ``message_id`` (channel replies do) is sent with it; otherwise the job's
+idempotency key becomes the ``Message-ID``. Either way a message resent after a worker crash
+(sent, but the job not yet marked done) is recognisably the same message.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import smtplib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from email.message import EmailMessage
+from email.utils import formatdate
+from pathlib import Path
 from typing import Any, Protocol
 
 from engine.runtime.job_errors import JobFailed
@@ -25,6 +29,7 @@ __all__ = [
     "SmtpMailer",
     "MemoryMailer",
     "UnconfiguredMailer",
+    "MailboxMailer",
     "message_id_for",
     "email_message",
     "email_job_handler",
@@ -90,8 +95,7 @@ class SmtpMailer:
 
     def send(self, message: EmailMessage, idempotency_key: str) -> None:
         s = self.settings
-        del message["Message-ID"]
-        message["Message-ID"] = message_id_for(idempotency_key, s.host)
+        _ensure_message_id(message, idempotency_key, s.host)
         try:
             smtp_class = smtplib.SMTP_SSL if s.ssl else smtplib.SMTP
             with smtp_class(s.host, s.port, timeout=s.timeout) as smtp:
@@ -130,9 +134,34 @@ class MemoryMailer:
     def send(self, message: EmailMessage, idempotency_key: str) -> None:
         if self.fail_with is not None:
             raise self.fail_with
-        del message["Message-ID"]
-        message["Message-ID"] = message_id_for(idempotency_key, "memory")
+        _ensure_message_id(message, idempotency_key, "memory")
         self.sent.append((message, idempotency_key))
+
+
+def _ensure_message_id(message: EmailMessage, idempotency_key: str, domain: str) -> None:
+    if message["Message-ID"] is None:
+        message["Message-ID"] = message_id_for(idempotency_key, domain)
+
+
+class MailboxMailer:
+    """Delivers into a local folder, one ``.eml`` file per message (``flowdesk serve --demo``
+    shows the whole conversation without a mail server). The file is named after the
+    idempotency key, so a resent message replaces itself."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = Path(folder)
+
+    def send(self, message: EmailMessage, idempotency_key: str) -> None:
+        _ensure_message_id(message, idempotency_key, "mailbox.localhost")
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            name = _SAFE.sub("-", idempotency_key)[:120] + ".eml"
+            partial = self.folder / f".{name}.partial"
+            partial.write_bytes(bytes(message))
+            os.replace(partial, self.folder / name)
+        except OSError as exc:
+            raise JobFailed(f"could not write to the mailbox folder {self.folder}: {exc}",
+                            code="email_failed") from exc
 
 
 class UnconfiguredMailer:
@@ -183,10 +212,12 @@ def _text(payload: Mapping[str, Any], key: str, *, required: bool) -> str | None
 
 def email_message(job: Job, sender: str) -> EmailMessage:
     """The message an ``email`` job describes: ``to``, optional ``cc``, ``subject``, ``body``
-    (plain text), optional ``html``. A job about a record names it in ``X-Flowdesk-Record``."""
+    (plain text), optional ``html``. A job about a record names it in ``X-Flowdesk-Record``.
+    Threaded replies add ``message_id``, ``in_reply_to``, ``references`` (a list),
+    ``reply_to``, ``from``, ``auto_submitted`` and extra ``headers``."""
     p = job.payload
     message = EmailMessage()
-    message["From"] = sender
+    message["From"] = _text(p, "from", required=False) or sender
     message["To"] = ", ".join(_addresses(p, "to", required=True))
     cc = _addresses(p, "cc", required=False)
     if cc:
@@ -198,7 +229,35 @@ def email_message(job: Job, sender: str) -> EmailMessage:
         message.add_alternative(html, subtype="html")
     if job.object is not None and job.record_id is not None:
         message["X-Flowdesk-Record"] = f"{job.object}/{job.record_id}"
+    _thread_headers(message, p, job.run_at)
     return message
+
+
+def _thread_headers(message: EmailMessage, p: Mapping[str, Any], when: Any) -> None:
+    message_id = _text(p, "message_id", required=False)
+    if message_id:
+        message["Message-ID"] = f"<{message_id.strip('<>')}>"
+        message["Date"] = formatdate(when.timestamp(), localtime=False) \
+            if hasattr(when, "timestamp") else formatdate()
+    parent = _text(p, "in_reply_to", required=False)
+    if parent:
+        message["In-Reply-To"] = f"<{parent.strip('<>')}>"
+    references = p.get("references") or []
+    if isinstance(references, list) and references:
+        message["References"] = " ".join(f"<{str(r).strip('<>')}>" for r in references)
+    reply_to = _addresses(p, "reply_to", required=False)
+    if reply_to:
+        message["Reply-To"] = ", ".join(reply_to)
+    auto = _text(p, "auto_submitted", required=False)
+    if auto:
+        message["Auto-Submitted"] = auto
+        message["X-Auto-Response-Suppress"] = "All"
+    headers = p.get("headers") or {}
+    if isinstance(headers, Mapping):
+        for name, value in headers.items():
+            if isinstance(name, str) and isinstance(value, str) and name.lower().startswith(
+                    "x-"):
+                message[name] = value
 
 
 def email_job_handler(mailer: Mailer, sender: str) -> JobHandler:
