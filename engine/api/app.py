@@ -24,7 +24,7 @@ from engine.api.rules import rules_router
 from engine.api.sla import sla_router
 from engine.api.transitions import transitions_router
 from engine.api.trusted_proxies import TrustedProxies
-from engine.api.views import views_router
+from engine.api.views import related_router, views_router
 from engine.runtime.factory import Runtime
 
 __all__ = ["create_app"]
@@ -65,6 +65,7 @@ def create_app(
     app.include_router(sla_router(runtime))
     app.include_router(reports_router(runtime))
     app.include_router(views_router(runtime))
+    app.include_router(related_router(runtime))
     app.state.runtime = runtime
     app.state.public_rate_limiter = RequestRateLimiter(runtime.clock, limit=public_rate_limit)
     app.state.trusted_proxies = trusted_proxies or TrustedProxies()

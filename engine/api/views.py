@@ -8,14 +8,17 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from engine.api.auth import current_access
 from engine.api.errors import ERROR_RESPONSES
+from engine.api.path_ids import Id
 from engine.runtime.access import UserAccess
 from engine.runtime.factory import Runtime
 from engine.runtime.records import RecordPage
+from engine.views.related import RelatedViews
 from engine.views.view_lists import ViewLists
 
-__all__ = ["views_router", "page_json"]
+__all__ = ["views_router", "related_router", "page_json"]
 
 Access = Annotated[UserAccess, Depends(current_access)]
+Locale = Annotated[str, Query(pattern=r"^(en|zh-CN)$")]
 
 _RECORDS_DOC = (
     "The view's records the user may read, in the list shape of `/api/records/{object}`. "
@@ -42,7 +45,7 @@ def views_router(runtime: Runtime) -> APIRouter:
     def list_views(
         access: Access,
         object_name: Annotated[str | None, Query(alias="object", max_length=48)] = None,
-        locale: Annotated[str, Query(pattern=r"^(en|zh-CN)$")] = "en",
+        locale: Locale = "en",
     ) -> dict[str, Any]:
         return {"items": views.items(access, object_name, locale)}
 
@@ -51,5 +54,29 @@ def views_router(runtime: Runtime) -> APIRouter:
     def view_records(name: str, request: Request, access: Access) -> dict[str, Any]:
         page = views.records(access, name, request.query_params.multi_items())
         return page_json(page, request)
+
+    return router
+
+
+def related_router(runtime: Runtime) -> APIRouter:
+    """``/api/records/{object}/{id}/related``: what is shown around one record."""
+    router = APIRouter(prefix="/api/records", tags=["related"], responses=ERROR_RESPONSES)
+    related = RelatedViews(runtime.registry, runtime.records, runtime.sla.table)
+
+    @router.get("/{object_name}/{record_id}/related",
+                summary="The related views of a record you may read")
+    def list_related(object_name: str, record_id: Id, access: Access,
+                     locale: Locale = "en") -> dict[str, Any]:
+        views = related.available(access, object_name, record_id)
+        return {"items": [{"name": v.name, "label": v.label.get(locale)} for v in views]}
+
+    @router.get("/{object_name}/{record_id}/related/{name}",
+                summary="A related view's sections around a record, in one request",
+                description="Each section lists (`items`, `total`) or aggregates (`aggregate`: "
+                "`points` per month) records linked to this one; a section on records you may "
+                "not read is left out.")
+    def get_related(object_name: str, record_id: Id, name: str, access: Access,
+                    locale: Locale = "en") -> dict[str, Any]:
+        return related.fetch(access, object_name, record_id, name, locale)
 
     return router

@@ -210,6 +210,23 @@ def compile_related(
     return out, problems
 
 
+def _via(c: _Checker, shown: ObjectType, target: ObjectType, via: str, path: Path) -> None:
+    """``via`` is a reference of ``target`` to ``shown``, or a chain of references
+    (``parent.owner``) ending at ``shown``."""
+    obj = target
+    for name in via.split("."):
+        if not c.field(obj, name, path, "via"):
+            return
+        to = obj.fields[name].reference_to
+        if to is None or to not in c.objects:
+            c.problem("related_link_type", f"via: '{obj.name}.{name}' is not a reference", path)
+            return
+        obj = c.objects[to]
+    if obj.name != shown.name:
+        c.problem("related_link_type", f"via names '{target.name}.{via}', which does not refer "
+                  f"to '{shown.name}'", path)
+
+
 def _section(c: _Checker, shown: ObjectType, spec: RelatedSectionSpec, path: Path,
              declared: set[str]) -> RelatedSection | None:
     target = c.objects.get(spec.object)
@@ -226,11 +243,7 @@ def _section(c: _Checker, shown: ObjectType, spec: RelatedSectionSpec, path: Pat
                   f"'{shown.name}') or 'through' (a reference of '{shown.name}' to "
                   f"'{target.name}'), one of them", path)
     elif spec.via is not None:
-        if c.field(target, spec.via, (*path, "via"), "via") \
-                and target.fields[spec.via].reference_to != shown.name:
-            c.problem("related_link_type",
-                      f"via names '{target.name}.{spec.via}', which does not refer to "
-                      f"'{shown.name}'", (*path, "via"))
+        _via(c, shown, target, spec.via, (*path, "via"))
     elif spec.through is not None and c.field(shown, spec.through, (*path, "through"),
                                               "through") \
             and shown.fields[spec.through].reference_to != target.name:

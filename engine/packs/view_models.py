@@ -91,9 +91,10 @@ class RelatedSectionSpec(_Spec):
     """The section's heading."""
     object: Identifier
     """The object whose records the section lists."""
-    via: Identifier | None = None
-    """A reference field of ``object`` pointing at the record shown. Give ``via`` or
-    ``through``."""
+    via: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$")
+    """A reference field of ``object`` pointing at the record shown, or a chain of them
+    (``parent.owner``: the records whose parent's owner is the record shown). Give ``via``
+    or ``through``."""
     through: Identifier | None = None
     """A reference field of the shown record pointing at ``object`` (the one record it
     references)."""

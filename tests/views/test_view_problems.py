@@ -63,7 +63,7 @@ CASES = [
      "related_link_missing", "related/r.yaml:5:5", "give 'via'"),
     ("section via another object", related("  - {name: s, label: S, object: thing, via: "
                                           "name}\n"),
-     "related_link_type", "related/r.yaml:5:45", "does not refer to 'holder'"),
+     "related_link_type", "related/r.yaml:5:45", "is not a reference"),
     ("avg of text", related("  - name: s\n    label: S\n    object: thing\n    via: parent\n"
                             "    aggregate: {function: avg, field: name, by: seen_at}\n"),
      "related_aggregate_field_type", "related/r.yaml:9:39", "avg of string field 'name'"),
