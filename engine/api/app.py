@@ -17,10 +17,12 @@ from engine.api.health import health_router
 from engine.api.jobs import jobs_router
 from engine.api.objects import objects_router
 from engine.api.rate_limit import RequestRateLimiter
+from engine.api.public_records import feedback_router, public_router
 from engine.api.records import records_router
 from engine.api.reports import reports_router
 from engine.api.routing import routing_router
 from engine.api.rules import rules_router
+from engine.api.search import search_router
 from engine.api.sla import sla_router
 from engine.api.transitions import transitions_router
 from engine.api.trusted_proxies import TrustedProxies
@@ -59,6 +61,9 @@ def create_app(
     app.include_router(jobs_router(runtime))
     app.include_router(objects_router(runtime))
     app.include_router(records_router(runtime))
+    app.include_router(search_router(runtime))
+    app.include_router(public_router(runtime))
+    app.include_router(feedback_router(runtime))
     app.include_router(rules_router(runtime))
     app.include_router(routing_router(runtime))
     app.include_router(transitions_router(runtime))

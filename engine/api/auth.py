@@ -35,7 +35,11 @@ SESSION_COOKIE = "flowdesk_session"
 CSRF_COOKIE = "flowdesk_csrf"
 CSRF_HEADER = "X-CSRF-Token"
 #: (method, route path) answered without a credential. Everything else needs one.
-PUBLIC_ROUTES = frozenset({("GET", "/api/health"), ("POST", "/api/auth/login")})
+PUBLIC_ROUTES = frozenset({("GET", "/api/health"), ("POST", "/api/auth/login"),
+                           # engine/api/public_records.py: the pack's anonymous role
+                           ("GET", "/api/public/{object_name}"),
+                           ("GET", "/api/public/{object_name}/{record_id}"),
+                           ("POST", "/api/public/{object_name}/{record_id}/votes")})
 #: Routes under these prefixes are for admins only (role ``admin`` and scope ``admin``).
 ADMIN_PREFIXES = ("/api/admin/", "/api/jobs")
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

@@ -16,6 +16,7 @@ from engine.api.path_ids import Id
 from engine.errors import FieldIssue, ValidationFailed
 from engine.runtime.access import UserAccess
 from engine.runtime.factory import Runtime
+from engine.runtime.record_search import RecordSearch
 
 __all__ = ["records_router"]
 
@@ -26,7 +27,9 @@ RecordId = Annotated[int, "the record's id"]
 _LIST_DOC = (
     "Filters: `field=value` (equals; contains for tags), `field__op=value` with op one of "
     "eq, ne, lt, lte, gt, gte, in (comma-separated), contains, isnull (true/false). "
-    "`sort=-created_at,id` (minus for descending), `limit` (1-500, default 50), `offset`."
+    "`sort=-created_at,id` (minus for descending), `limit` (1-500, default 50), `offset`. "
+    "`q=` searches the object's full-text fields (see docs/search.md): matching records, best "
+    "first unless `sort` is given, each with `_search` (`score`, `highlights`)."
 )
 
 
@@ -63,10 +66,14 @@ def _etag(record: dict[str, Any]) -> dict[str, str]:
 
 def records_router(runtime: Runtime) -> APIRouter:
     router = APIRouter(prefix="/api/records", tags=["records"], responses=ERROR_RESPONSES)
+    search = RecordSearch(runtime.records)
 
     @router.get("/{object_name}", summary="List records", description=_LIST_DOC)
     def list_records(object_name: str, request: Request, access: Access) -> dict[str, Any]:
-        page = access.list(object_name, request.query_params.multi_items())
+        params = [(k, v) for k, v in request.query_params.multi_items() if k != "q"]
+        q = request.query_params.get("q", "")
+        page = (search.list(access, object_name, q, params) if q.strip()
+                else access.list(object_name, params))
         next_link = None
         if page.next_offset is not None:
             url = request.url.include_query_params(offset=page.next_offset)

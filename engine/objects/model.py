@@ -23,6 +23,7 @@ __all__ = [
     "ValidationRule",
     "ObjectType",
     "SearchField",
+    "SuggestWhen",
     "FormField",
     "FormSection",
     "FormDef",
@@ -179,6 +180,14 @@ class SearchField:
 
 
 @dataclass(frozen=True, slots=True)
+class SuggestWhen:
+    """The records of an object offered as suggestions: ``field`` (an enum) in ``values``."""
+
+    field: str
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class ObjectType:
     """A compiled custom object. ``fields`` holds system fields first, then the pack's."""
 
@@ -193,6 +202,8 @@ class ObjectType:
     pos: SourcePos | None = field(default=None, compare=False)
     #: What full-text search indexes (empty: the object is not searchable).
     search: tuple[SearchField, ...] = ()
+    #: Which records suggestions offer (``None``: the object is never suggested).
+    suggest: SuggestWhen | None = None
 
     @property
     def table_name(self) -> str:

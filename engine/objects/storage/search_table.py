@@ -16,12 +16,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Column, Connection, Index, MetaData, String, Table, Text, text
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Connection,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    text,
+)
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
-from engine.objects.storage.columns import IdInteger
+from engine.objects.storage.columns import IdInteger, UtcDateTime
 
 __all__ = [
     "SEARCH_INDEX",
@@ -29,10 +40,16 @@ __all__ = [
     "FULL_TEXT_DDL",
     "SearchDocument",
     "add_search_table",
+    "SEARCH_LOG",
+    "FEEDBACK",
+    "VIEW_COUNTS",
     "full_text_missing",
 ]
 
 SEARCH_INDEX = "flowdesk_search"
+SEARCH_LOG = "flowdesk_search_log"
+FEEDBACK = "flowdesk_feedback"
+VIEW_COUNTS = "flowdesk_view_counts"
 SQLITE_FULL_TEXT = "search_fts"
 _TRIGGERS = ("search_fts_insert", "search_fts_delete", "search_fts_update")
 
@@ -83,6 +100,42 @@ def add_search_table(metadata: MetaData) -> Table:
     Index("uq_flowdesk_search_entry", index.c.object, index.c.record_id, index.c.field,
           unique=True)
     Index("ix_flowdesk_search_document", index.c.document, postgresql_using="gin")
+    # Suggestion searches (deflection): who searched what, when, and how much was found.
+    log = Table(
+        SEARCH_LOG,
+        metadata,
+        Column("id", IdInteger, primary_key=True, autoincrement=True),
+        Column("at", UtcDateTime, nullable=False),
+        Column("actor", String(160), nullable=False),
+        Column("object", String(48), nullable=False),
+        Column("query", String(500), nullable=False),
+        Column("results", Integer, nullable=False),
+        # A record the same actor creates before this time means the search did not help.
+        Column("window_end", UtcDateTime, nullable=False),
+    )
+    Index("ix_flowdesk_search_log_object_at", log.c.object, log.c.at)
+    # Helpful / not helpful: one vote per voter (a user, or an anonymous visitor) and record.
+    votes = Table(
+        FEEDBACK,
+        metadata,
+        Column("id", IdInteger, primary_key=True, autoincrement=True),
+        Column("object", String(48), nullable=False),
+        Column("record_id", IdInteger, nullable=False),
+        Column("voter", String(160), nullable=False),
+        Column("helpful", Boolean, nullable=False),
+        Column("at", UtcDateTime, nullable=False),
+    )
+    Index("uq_flowdesk_feedback_vote", votes.c.object, votes.c.record_id, votes.c.voter,
+          unique=True)
+    views = Table(
+        VIEW_COUNTS,
+        metadata,
+        Column("id", IdInteger, primary_key=True, autoincrement=True),
+        Column("object", String(48), nullable=False),
+        Column("record_id", IdInteger, nullable=False),
+        Column("views", Integer, nullable=False),
+    )
+    Index("uq_flowdesk_view_counts_record", views.c.object, views.c.record_id, unique=True)
     return index
 
 

@@ -173,6 +173,34 @@ class RecordSearch:
         hits.sort(key=lambda h: (-h.score, h.object, h.id))
         return hits[:limit]
 
+    def suggestion_sources(self, user: UserAccess, objects: Iterable[str] = (),
+                           ) -> builtins.list[tuple[ObjectAccess, ColumnElement[bool]]]:
+        """The objects whose records the pack offers as suggestions (``search.suggest``) and
+        the user may read, each with the condition: readable and in a suggested state."""
+        names = set(objects)
+        out = []
+        for access in user.readable_objects():
+            when = access.obj.suggest
+            if when is None or (names and access.obj.name not in names):
+                continue
+            if when.field in access.hidden:
+                continue
+            table = self._records.table(access.obj.name)
+            out.append((access, and_(user.scope(access, "read"),
+                                     table.c[when.field].in_(list(when.values)))))
+        return out
+
+    def similar(self, user: UserAccess, object_name: str, record_id: int, *,
+                limit: int = 5) -> builtins.list[SearchHit]:
+        """Suggestions for one record, from the text of its searchable fields the user may
+        see: records in a suggested state (solved ones, published articles), itself left
+        out."""
+        access = user.access(object_name)
+        record = user.get(object_name, record_id)
+        text = " ".join(field_text(record.get(f.field)) for f in self.visible_fields(access))
+        return self.suggest(user, self.suggestion_sources(user), text, limit=limit,
+                            exclude=(access.obj.name, record_id))
+
     def list(self, user: UserAccess, object_name: str, text: str,
              params: Iterable[tuple[str, str]]) -> RecordPage:
         """A list page (``/api/records/{object}?q=``) of the readable records matching
