@@ -37,6 +37,7 @@ from engine.runtime.sla import SlaService
 from engine.runtime.transitions import TransitionService
 from engine.search import SearchIndexWriter
 from engine.workflows.action_registry import ActionRegistry, load_entry_point_actions
+from engine.workflows.webhook_targets import private_allowed
 
 __all__ = ["Runtime", "build_runtime", "build_engine", "database_url_from_env", "DATABASE_URL_ENV"]
 
@@ -109,7 +110,7 @@ def build_runtime(
     handlers = effect_job_handlers(
         mailer,
         mail_sender or "flowdesk@localhost",
-        webhook_sender or UrllibWebhookSender(),
+        webhook_sender or UrllibWebhookSender(allow_private=private_allowed(environ)),
         environ,
     )
     transitions = TransitionService(records)

@@ -69,7 +69,7 @@ def test_a_webhook_without_a_key_uses_the_job_id_as_idempotency_key(
         (429, "pending", "webhook_failed"),
         (500, "pending", "webhook_failed"),
         (503, "pending", "webhook_failed"),
-        (302, "pending", "webhook_failed"),
+        (302, "dead", "webhook_rejected"),  # redirects are never followed
     ],
 )
 def test_4xx_answers_are_permanent_except_408_and_429_and_the_rest_is_retried(

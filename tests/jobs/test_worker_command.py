@@ -54,6 +54,7 @@ def test_worker_processes_share_the_due_jobs(
 ) -> None:
     url = f"sqlite:///{tmp_path / 'w.db'}"
     monkeypatch.setenv("FLOWDESK_TEST_HOOK_SECRET", "cli-secret")
+    monkeypatch.setenv("FLOWDESK_WEBHOOK_ALLOW_PRIVATE", "1")  # the receiver is on loopback
     runtime = build_engine([PACK], url, clock=ManualClock(PAST))
     with running_receiver("cli-secret") as receiver:
         with unit_of_work(runtime.database, runtime.clock, runtime.audit, "tester") as uow:

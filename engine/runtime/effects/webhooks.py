@@ -1,5 +1,6 @@
-"""Outbound webhooks: the ``WebhookSender`` protocol, a ``urllib`` sender, an in-memory one for
-tests, HMAC signing and the built-in ``webhook`` job kind.
+"""Outbound webhooks: the ``WebhookSender`` protocol, an HTTP sender that posts only to checked
+public addresses (see ``docs/jobs.md``), an in-memory one for tests, HMAC signing and the
+built-in ``webhook`` job kind.
 
 Every request carries ``X-Flowdesk-Timestamp``, ``X-Flowdesk-Signature: sha256=<hex>`` (HMAC-
 SHA256 with the secret over ``timestamp + "." + body``) and ``Idempotency-Key``; see
@@ -11,12 +12,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from engine.runtime.effects.webhook_connection import Resolver, post_to_checked_address
 from engine.runtime.job_errors import JobFailed
 from engine.runtime.outbox import Job, JobHandler
 from engine.runtime.unit_of_work import UnitOfWork
@@ -45,6 +45,8 @@ class WebhookResponse:
 
     status: int
     body: bytes = b""
+    location: str | None = None
+    """Where a redirect (3xx) pointed; webhooks never follow one."""
 
 
 class WebhookSender(Protocol):
@@ -56,17 +58,21 @@ class WebhookSender(Protocol):
 
 
 class UrllibWebhookSender:
-    """Posts with ``urllib.request``. HTTP error statuses are answers, not exceptions."""
+    """Posts with ``http.client`` to an address checked first (:mod:`.webhook_connection`):
+    public addresses only unless ``allow_private``; redirects are answers, never followed.
+    HTTP error statuses are answers, not exceptions."""
+
+    def __init__(self, *, allow_private: bool = False, resolve: Resolver | None = None) -> None:
+        self.allow_private = allow_private
+        self._resolve = resolve
 
     def post(
         self, url: str, body: bytes, headers: Mapping[str, str], timeout: float
     ) -> WebhookResponse:
-        request = urllib.request.Request(url, data=body, headers=dict(headers), method="POST")
-        try:
-            with urllib.request.urlopen(request, timeout=timeout) as answer:  # noqa: S310
-                return WebhookResponse(answer.status, answer.read(_MAX_ANSWER_BYTES))
-        except urllib.error.HTTPError as exc:
-            return WebhookResponse(exc.code, exc.read(_MAX_ANSWER_BYTES) if exc.fp else b"")
+        status, answer, location = post_to_checked_address(
+            url, body, headers, timeout, allow_private=self.allow_private,
+            resolve=self._resolve, max_answer_bytes=_MAX_ANSWER_BYTES)
+        return WebhookResponse(status, answer, location)
 
 
 @dataclass
@@ -153,6 +159,13 @@ def webhook_job_handler(
         if 200 <= answer.status < 300:
             return
         excerpt = answer.body[:200].decode("utf-8", "replace")
+        if 300 <= answer.status < 400:
+            raise JobFailed(
+                f"POST {url} answered {answer.status}, a redirect to {answer.location!r}; "
+                "webhooks do not follow redirects: point the webhook at the final address",
+                code="webhook_rejected",
+                retryable=False,
+            )
         if is_permanent_status(answer.status):
             raise JobFailed(
                 f"POST {url} was refused with {answer.status} (not retried): {excerpt}",
