@@ -48,6 +48,11 @@ def _field(f: FieldDef, locale: str) -> dict[str, Any]:
 
 
 Access = Annotated[UserAccess, Depends(current_access)]
+Purpose = Annotated[
+    Literal["create", "edit", "view", "portal"],
+    Query(description="Which of the object's forms: the first one declared for this purpose, "
+          "else its edit form (`form_purpose` in the answer says which one came)."),
+]
 
 
 def _without_fields(schema: dict[str, Any], ui: dict[str, Any],
@@ -66,6 +71,15 @@ def _without_fields(schema: dict[str, Any], ui: dict[str, Any],
         ui["ui:sections"] = [{**s, "fields": [f for f in s["fields"] if f not in hidden]}
                              for s in ui["ui:sections"]]
     return schema, ui
+
+
+def _conversation(obj: ObjectType) -> dict[str, Any] | None:
+    """Where the object's conversation lives (``conversation:`` in the pack), for the UI."""
+    c = obj.conversation
+    if c is None:
+        return None
+    return {"object": c.object, "reference": c.reference, "body": c.body, "kind": c.kind,
+            "public": c.public, "internal": c.internal}
 
 
 def _summary(obj: ObjectType, locale: str) -> dict[str, Any]:
@@ -91,11 +105,11 @@ def objects_router(runtime: Runtime) -> APIRouter:
         summary="An object's fields, payload JSON Schemas, and its default form for rjsf",
     )
     def describe_object(
-        object_name: str, access: Access, locale: Locale = "en"
+        object_name: str, access: Access, locale: Locale = "en", purpose: Purpose = "edit"
     ) -> dict[str, Any]:
         seen = access.access(object_name)
         obj = seen.view  # the object without the fields hidden from this user
-        form = registry.default_form(obj.name)
+        form = registry.default_form(obj.name, purpose)
         if form is not None:
             schema, ui_schema = _without_fields(
                 *form_schemas(form, seen.obj, locale=locale), seen.hidden)
@@ -106,6 +120,8 @@ def objects_router(runtime: Runtime) -> APIRouter:
             "title_field": obj.title_field,
             "fields": [_field(f, locale) for f in obj.fields.values()],
             "form": form.name if form is not None else None,
+            "form_purpose": form.purpose if form is not None else None,
+            "conversation": _conversation(obj),
             "schema": schema,
             "uiSchema": ui_schema,
             "payload_schemas": {

@@ -22,8 +22,8 @@ __all__ = [
     "IndexDef",
     "ValidationRule",
     "ObjectType",
+    "Conversation",
     "SearchField",
-    "SuggestWhen",
     "FormField",
     "FormSection",
     "FormDef",
@@ -180,11 +180,15 @@ class SearchField:
 
 
 @dataclass(frozen=True, slots=True)
-class SuggestWhen:
-    """The records of an object offered as suggestions: ``field`` (an enum) in ``values``."""
+class Conversation:
+    """The child object holding a record's messages, and how to tell public from internal."""
 
-    field: str
-    values: tuple[str, ...]
+    object: str
+    reference: str
+    body: str
+    kind: str | None = None
+    public: str | None = None
+    internal: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,8 +206,8 @@ class ObjectType:
     pos: SourcePos | None = field(default=None, compare=False)
     #: What full-text search indexes (empty: the object is not searchable).
     search: tuple[SearchField, ...] = ()
-    #: Which records suggestions offer (``None``: the object is never suggested).
-    suggest: SuggestWhen | None = None
+    #: The child object holding each record's conversation, when the pack says.
+    conversation: Conversation | None = None
 
     @property
     def table_name(self) -> str:

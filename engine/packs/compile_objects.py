@@ -21,8 +21,9 @@ from engine.objects.model import (
     frozen_map,
 )
 from engine.objects.storage.tables import index_name
+from engine.packs.compile_conversation import attach_conversations
 from engine.packs.compile_rules import RuleSources, attach_rules
-from engine.packs.compile_search import SearchDrafts, compile_search, merge_search
+from engine.packs.compile_search import SearchDraft, compile_search, merge_search
 from engine.packs.loader import LoadedPack
 from engine.packs.models import Label, ObjectSpec
 from engine.packs.source import SourceDocument
@@ -69,7 +70,7 @@ class _ObjectDraft:
     validations: dict[str, tuple[Any, SourceDocument, tuple[Any, ...]]] = field(
         default_factory=dict
     )
-    search: SearchDrafts = field(default_factory=SearchDrafts)
+    search: dict[str, SearchDraft] = field(default_factory=dict)
 
 
 def compile_objects(
@@ -92,6 +93,9 @@ def compile_objects(
         obj = _compile_object(draft, drafts, problems)
         if obj is not None:
             objects[obj.name] = obj
+    objects = attach_conversations(
+        objects, {name: d.values["conversation"] for name, d in drafts.items()
+                  if "conversation" in d.values}, problems)
     if not problems:
         # Rules type-check against every object (references cross objects), so they compile
         # once all objects have.
@@ -143,6 +147,8 @@ def _merge(spec: ObjectSpec, doc: SourceDocument, drafts: dict[str, _ObjectDraft
     for key in ("label", "plural", "description", "title_field"):
         if key in spec.model_fields_set:
             draft.values[key] = getattr(spec, key)
+    if spec.conversation is not None:
+        draft.values["conversation"] = (spec.conversation, doc)
     for fname, fspec in spec.fields.items():
         path = ("fields", fname)
         given = {k: getattr(fspec, k) for k in fspec.model_fields_set}
@@ -228,7 +234,7 @@ def _compile_object(draft: _ObjectDraft, drafts: Mapping[str, _ObjectDraft],
     if title_field is None:
         title_field = next((f.name for f in fields.values()
                             if not f.system and f.type is FieldType.STRING), None)
-    search, suggest = compile_search(draft.name, draft.search, fields, problems)
+    search = compile_search(draft.name, draft.search, fields, problems)
     if len(problems) > before:
         return None
     label = text_of(draft.values.get("label"), humanize(draft.name))
@@ -243,7 +249,6 @@ def _compile_object(draft: _ObjectDraft, drafts: Mapping[str, _ObjectDraft],
         title_field=title_field,
         pos=draft.doc.pos(("object",)),
         search=search,
-        suggest=suggest,
     )
 
 

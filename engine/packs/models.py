@@ -237,6 +237,24 @@ class IndexSpec(_Spec):
     """The index name; generated from the fields when omitted."""
 
 
+class ConversationSpec(_Spec):
+    """Which child object holds a record's conversation (replies, notes, mail), so a UI can
+    show it in the record's timeline and add to it (``conversation:`` on the object)."""
+
+    object: Identifier
+    """The child object: each of its records is one message."""
+    reference: Identifier
+    """Its reference field that points at this object."""
+    body: Identifier
+    """Its text field holding the message."""
+    kind: Identifier | None = None
+    """Its enum field telling public messages from internal notes (none: all are public)."""
+    public: str | None = None
+    """The ``kind`` option of a public message."""
+    internal: str | None = None
+    """The ``kind`` option of an internal note (only those who may read notes see them)."""
+
+
 class ObjectSpec(_Spec):
     """A file under ``objects/``: one custom object (``object:``) or additions to an object of
     a base pack (``extend:``)."""
@@ -262,6 +280,8 @@ class ObjectSpec(_Spec):
     """Rules every record must keep, in rule DSL."""
     search: SearchSpec | None = None
     """What full-text search indexes of the records (see docs/search.md)."""
+    conversation: ConversationSpec | None = None
+    """The child object holding each record's conversation (for the web app)."""
 
     _coerce_labels = field_validator("label", "plural", "description", mode="before")(
         classmethod(lambda cls, v: _label_from_str(v))
