@@ -20,6 +20,7 @@ from engine.packs.compile_sla import compile_sla
 from engine.packs.compile_views import compile_related, compile_views
 from engine.packs.compile_workflows import compile_workflows
 from engine.packs.loader import LoadedPack, load_packs
+from engine.packs.pack_time_zone import pack_time_zone
 from engine.packs.registry import PackInfo, Registry
 from engine.workflows.action_registry import ActionRegistry, load_entry_point_actions
 
@@ -41,7 +42,9 @@ def compile_registry(packs: list[LoadedPack], *, actions: ActionRegistry | None 
     if actions is None:
         actions = load_entry_point_actions(ActionRegistry())
     calendars, calendar_problems = compile_calendars(packs)
-    functions = functions_for_calendars(calendars)
+    zone, zone_problems = pack_time_zone(packs)
+    calendar_problems += zone_problems
+    functions = functions_for_calendars(calendars, zone=zone)
     objects, declared, problems = compile_objects(packs, functions=functions)
     problems += calendar_problems
     forms, form_problems = compile_forms(packs, objects, declared)

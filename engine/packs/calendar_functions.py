@@ -8,7 +8,7 @@ at compile time, with a did-you-mean). A null argument gives null.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from engine.rules_dsl import (
     BOOLEAN,
@@ -20,6 +20,7 @@ from engine.rules_dsl import (
     default_functions,
     load_entry_point_functions,
 )
+from engine.rules_dsl.date_functions import zoned_functions
 from engine.workflows.calendar import BusinessCalendar
 
 __all__ = ["calendar_functions", "functions_for_calendars"]
@@ -76,11 +77,16 @@ def calendar_functions(
 
 
 def functions_for_calendars(
-    calendars: Mapping[str, BusinessCalendar], base: FunctionRegistry | None = None
+    calendars: Mapping[str, BusinessCalendar], base: FunctionRegistry | None = None,
+    zone: tzinfo = UTC,
 ) -> FunctionRegistry:
     """A frozen registry: ``base`` (default: the built-ins and the installed
-    ``flowdesk.dsl_functions`` plugins) plus the calendar functions."""
+    ``flowdesk.dsl_functions`` plugins) plus the calendar functions; date functions read
+    ``zone`` (the packs' ``timezone:``) unless it is UTC."""
     if base is None:
         base = default_functions()
         load_entry_point_functions(base)
-    return base.extended(calendar_functions(calendars)).frozen()
+    installers = [calendar_functions(calendars)]
+    if zone is not UTC:
+        installers.append(zoned_functions(zone))
+    return base.extended(*installers).frozen()

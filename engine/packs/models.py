@@ -117,6 +117,11 @@ class PackManifest(_Spec):
     found beside it. Base packs load first; this pack adds to and overrides them."""
     default_locale: Literal["en", "zh-CN"] = "en"
     """The locale the UI starts in."""
+    timezone: str | None = None
+    """The IANA time zone (``Asia/Shanghai``) the pack's rules take dates in: ``today()``,
+    ``date(created_at)``, ``year(...)``, ``add_months(...)`` of a datetime. The last pack that
+    gives one wins; UTC when none does. ``date(x, "zone")`` and ``today("zone")`` name their
+    own."""
 
     _coerce_title = field_validator("title", "description", mode="before")(
         classmethod(lambda cls, v: _label_from_str(v))

@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
+from engine.rules_dsl.date_functions import install_date_functions
 from engine.rules_dsl.functions import FunctionRegistry
 from engine.rules_dsl.printer import format_duration
 from engine.rules_dsl.runtime import EvalContext, require_context
@@ -540,6 +541,7 @@ def install_builtins(registry: FunctionRegistry) -> None:
             impl=_in_units(seconds),
             doc=f"A duration as a number of {name}.",
         )
+    install_date_functions(registry)
 
 
 @functools.cache

@@ -503,6 +503,8 @@ class _Checker:
         """A name argument (a calendar, say) must be a string literal among the choices."""
         arg = node.args[choice.index]
         if not (isinstance(arg, Literal) and arg.kind == "string"):
+            if not choice.literal_only:
+                return
             self.error(
                 codes.LITERAL_REQUIRED,
                 f"the {choice.what} of {node.name}() must be a string literal such as "
@@ -515,10 +517,10 @@ class _Checker:
         name = str(arg.value)
         if name not in choice.choices:
             known = ", ".join(sorted(choice.choices)) or "none"
+            listed = f"; known: {known}" if len(choice.choices) <= 20 else ""
             self.error(
                 codes.UNKNOWN_CHOICE,
-                f"unknown {choice.what} '{name}'{did_you_mean(name, choice.choices)}; "
-                f"known: {known}",
+                f"unknown {choice.what} '{name}'{did_you_mean(name, choice.choices)}{listed}",
                 arg.line,
                 arg.col,
             )

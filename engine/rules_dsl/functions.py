@@ -53,11 +53,13 @@ _NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
 class LiteralChoice:
     """Argument ``index`` of a call must be a string literal naming one of ``choices`` (a
     calendar, say), so a wrong name is an error at compile time with a did-you-mean. ``what``
-    names the kind of thing in messages."""
+    names the kind of thing in messages. With ``literal_only=False`` any string expression is
+    accepted and only a literal is checked (a time zone may come from ``user.time_zone``)."""
 
     index: int
     what: str
     choices: frozenset[str]
+    literal_only: bool = True
 
 
 @dataclass(frozen=True)
