@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-dev
 DB ?= sqlite:///flowdesk.db
 PACK ?= packs/service_default
 
-.PHONY: install run test lint bench clean
+.PHONY: install run test lint bench clean ui
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Flowdesk needs Python 3.11+"'
@@ -26,7 +26,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check engine tests bench
+	$(BIN)/ruff check engine designer tests bench
 	$(BIN)/mypy
 
 bench: $(STAMP)
@@ -36,6 +36,10 @@ bench: $(STAMP)
 	$(BIN)/python bench/access.py
 	$(BIN)/python bench/sla_routing.py
 	$(BIN)/python bench/workflows.py
+
+# Rebuild the web app into designer/static (needs Node and npm; `make run` does not).
+ui:
+	cd designer/frontend && npm ci && npm run build
 
 clean:
 	rm -rf $(VENV) flowdesk.db flowdesk.db-wal flowdesk.db-shm .pytest_cache

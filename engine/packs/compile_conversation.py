@@ -33,7 +33,8 @@ def attach_conversations(
 def _check(name: str, spec: ConversationSpec, doc: SourceDocument,
            objects: dict[str, ObjectType], problems: list[Problem]) -> Conversation | None:
     def wrong(key: str, message: str) -> None:
-        problems.append(Problem("conversation_invalid", f"object '{name}': conversation.{key}: {message}",
+        problems.append(Problem("conversation_invalid",
+                                f"object '{name}': conversation.{key}: {message}",
                                 doc.pos(("conversation", key))))
 
     child = objects.get(spec.object)
