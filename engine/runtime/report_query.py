@@ -19,10 +19,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     CTE,
+    BigInteger,
     ColumnElement,
     CompoundSelect,
     Float,
-    Integer,
     Select,
     Table,
     and_,
@@ -168,7 +168,8 @@ class _Builder:
         if agg == "avg":
             return func.avg(cast(v, Float))
         if agg == "sum" and measure.field_type in ("integer", "duration"):
-            return cast(func.sum(v), Integer)
+            # 64-bit: a two-year sum of seconds passes 2^31.
+            return cast(func.sum(v), BigInteger)
         if agg == "min":
             return func.min(v)
         return func.max(v) if agg == "max" else func.sum(v)

@@ -3,13 +3,14 @@ from the seven requests of tests/reports/lab.py."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine
 
 from engine.runtime.factory import Runtime
-from tests.reports.lab import lab_runtime, run, table
+from tests.reports.lab import at, lab_runtime, run, table
 
 
 @pytest.fixture
@@ -148,3 +149,18 @@ def test_csv_has_labels_rows_and_a_totals_line(lab: Runtime) -> None:
     text = run(lab, "volume", group_by="kind").as_csv("zh-CN")
     assert text.splitlines() == ["类型,请求数", "software,3", "hardware,2", "other,1", ",1",
                                  "合计,7"]
+
+
+def test_sums_past_32_bits_are_exact(db_engine: Engine) -> None:
+    # Two years of handling time on a busy desk passes 2^31 seconds; PostgreSQL refused to cast
+    # such a sum to a 32-bit integer (a 500 on average_handling_time).
+    big = 2**31 - 1
+    lab = lab_runtime(db_engine, [
+        dict(kind="software", state="done", opened_at=at("2026-03-02T08:00"),
+             handling=timedelta(seconds=big), reopen_count=big),
+        dict(kind="software", state="done", opened_at=at("2026-03-03T08:00"),
+             handling=timedelta(seconds=big), reopen_count=big),
+    ], clocks={})
+    result = run(lab, "times")
+    assert result.totals["sum_reopens"] == 2 * big
+    assert result.totals["total_handling"] == round(2 * big / 60, 2)
