@@ -12,6 +12,7 @@ from engine.api.admin_routes import admin_router
 from engine.api.auth import authenticate_request
 from engine.api.auth_routes import auth_router
 from engine.api.body_limit import DEFAULT_MAX_BODY_BYTES, BodySizeLimit
+from engine.api.channels import channels_router
 from engine.api.errors import install_error_handlers
 from engine.api.health import health_router
 from engine.api.jobs import jobs_router
@@ -27,6 +28,7 @@ from engine.api.sla import sla_router
 from engine.api.transitions import transitions_router
 from engine.api.trusted_proxies import TrustedProxies
 from engine.api.views import related_router, views_router
+from engine.channels.intake import MAX_MESSAGE_BYTES
 from engine.runtime.factory import Runtime
 
 __all__ = ["create_app"]
@@ -54,7 +56,8 @@ def create_app(
         'shape {"error": {"code", "message", "details": [{"loc", "msg", "type"}]}}.',
     )
     install_error_handlers(app)
-    app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
+    app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes,
+                       larger={"/api/channels/": max(max_body_bytes, MAX_MESSAGE_BYTES)})
     app.include_router(health_router(runtime))
     app.include_router(auth_router(runtime))
     app.include_router(admin_router(runtime))
@@ -71,6 +74,7 @@ def create_app(
     app.include_router(reports_router(runtime))
     app.include_router(views_router(runtime))
     app.include_router(related_router(runtime))
+    app.include_router(channels_router(runtime))
     app.state.runtime = runtime
     app.state.public_rate_limiter = RequestRateLimiter(runtime.clock, limit=public_rate_limit)
     app.state.trusted_proxies = trusted_proxies or TrustedProxies()

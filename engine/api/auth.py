@@ -39,7 +39,9 @@ PUBLIC_ROUTES = frozenset({("GET", "/api/health"), ("POST", "/api/auth/login"),
                            # engine/api/public_records.py: the pack's anonymous role
                            ("GET", "/api/public/{object_name}"),
                            ("GET", "/api/public/{object_name}/{record_id}"),
-                           ("POST", "/api/public/{object_name}/{record_id}/votes")})
+                           ("POST", "/api/public/{object_name}/{record_id}/votes"),
+                           # engine/api/channels.py: a relay sends the channel's own token
+                           ("POST", "/api/channels/{name}/inbound")})
 #: Routes under these prefixes are for admins only (role ``admin`` and scope ``admin``).
 ADMIN_PREFIXES = ("/api/admin/", "/api/jobs")
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

@@ -6,6 +6,8 @@ too, since a chunked body declares no length and a client may lie.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -32,17 +34,22 @@ class PayloadTooLarge(HTTPException):
 class BodySizeLimit:
     """ASGI middleware: 413 ``payload_too_large`` for bodies over ``max_bytes``."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int = DEFAULT_MAX_BODY_BYTES) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int = DEFAULT_MAX_BODY_BYTES,
+                 larger: Mapping[str, int] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        #: Path prefix -> the limit of the routes under it (raw email is larger than JSON).
+        self.larger = dict(larger or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = next((n for prefix, n in self.larger.items()
+                      if str(scope.get("path", "")).startswith(prefix)), self.max_bytes)
         declared = Headers(scope=scope).get("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            response = error_response(413, "payload_too_large", _too_large_message(self.max_bytes))
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            response = error_response(413, "payload_too_large", _too_large_message(limit))
             await response(scope, receive, send)
             return
         received = 0
@@ -52,8 +59,8 @@ class BodySizeLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise PayloadTooLarge(self.max_bytes)
+                if received > limit:
+                    raise PayloadTooLarge(limit)
             return message
 
         await self.app(scope, limited_receive, send)

@@ -13,6 +13,7 @@ from typing import Any
 
 from engine.api.body_limit import DEFAULT_MAX_BODY_BYTES
 from engine.api.trusted_proxies import TRUSTED_PROXIES_ENV, TrustedProxies
+from engine.cli._mail import add_mail_options, demo_mailbox, mail_environ, start_mail_pollers
 from engine.cli._stop_signals import on_stop_signals
 from engine.errors import FlowdeskError
 from engine.objects.storage import DEFAULT_SQLITE_URL, MigrationBlocked, MigrationDataLoss
@@ -74,6 +75,7 @@ def register(subparsers: Any) -> None:
         "--no-worker", dest="worker", action="store_false",
         help="do not run jobs here (the default on PostgreSQL: run `flowdesk worker`)",
     )
+    add_mail_options(parser)
     parser.set_defaults(handler=run_serve)
 
 
@@ -113,8 +115,10 @@ def run_serve(args: argparse.Namespace) -> int:
     except FlowdeskError as exc:
         print(f"error: the server did not start: {exc.message}", file=sys.stderr)
         return 2
+    mail_env = mail_environ(args)
+    mailbox = demo_mailbox(mail_env, url) if args.demo else None
     try:
-        runtime = build_engine(packs, url, secret_key=secret_key)
+        runtime = build_engine(packs, url, secret_key=secret_key, environ=mail_env)
     except MigrationDataLoss as exc:
         print(
             f"error: the database needs changes that would lose data, so the server did not "
@@ -130,9 +134,13 @@ def run_serve(args: argparse.Namespace) -> int:
         print("flowdesk: demo mode; log in (POST /api/auth/login) as:", file=sys.stderr)
         for name, password, role in seed_demo_users(runtime):
             print(f"  {role:<12} name {name!r:<14} password {password!r}", file=sys.stderr)
+        if mailbox is not None:
+            print(f"flowdesk: demo mail is delivered to {mailbox}/ (.eml files)",
+                  file=sys.stderr)
     in_process = wants_worker(args.worker, runtime.database.dialect.name)
     stopping = threading.Event()
     join_worker = _start_worker(runtime, stopping) if in_process else None
+    stop_pollers = start_mail_pollers(runtime, mail_env) if in_process else None
     try:
         app = create_app(runtime, max_body_bytes=args.max_body_bytes, trusted_proxies=proxies)
         install_web_app(app)  # the web app at /, /portal, and local /docs
@@ -145,6 +153,8 @@ def run_serve(args: argparse.Namespace) -> int:
             _serve_until_signalled(app, args.host, args.port, stopping)
     finally:
         stopping.set()
+        if stop_pollers is not None:
+            stop_pollers()
         if join_worker is not None:
             join_worker()
         runtime.close()

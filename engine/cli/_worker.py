@@ -50,6 +50,9 @@ def register(subparsers: Any) -> None:
                         help="SMTP port (default: $FLOWDESK_SMTP_PORT, else 25)")
     parser.add_argument("--mail-from", default=None,
                         help="sender address (default: $FLOWDESK_MAIL_FROM)")
+    parser.add_argument("--mailbox-dir", default=None, metavar="DIR",
+                        help="deliver email into DIR as .eml files instead of SMTP "
+                        "(default: $FLOWDESK_MAILBOX_DIR)")
     parser.add_argument("--no-migrate", action="store_true", help=argparse.SUPPRESS)
     parser.set_defaults(handler=run_worker)
 
@@ -58,7 +61,8 @@ def _environ(args: argparse.Namespace) -> dict[str, str]:
     env = dict(os.environ)
     for option, variable in (("smtp_host", "FLOWDESK_SMTP_HOST"),
                              ("smtp_port", "FLOWDESK_SMTP_PORT"),
-                             ("mail_from", "FLOWDESK_MAIL_FROM")):
+                             ("mail_from", "FLOWDESK_MAIL_FROM"),
+                             ("mailbox_dir", "FLOWDESK_MAILBOX_DIR")):
         value = getattr(args, option)
         if value is not None:
             env[variable] = str(value)
@@ -100,7 +104,13 @@ def _run_in_this_process(
               f"{result.retried} to retry, {result.dead} dead", file=sys.stderr)
         return 0
     print(f"{name}: running jobs from {worker.runtime.database.url!r}", file=sys.stderr)
-    worker.run_forever(stop, poll_interval=args.poll)
+    from engine.cli._mail import start_mail_pollers
+
+    stop_pollers = start_mail_pollers(worker.runtime, _environ(args))  # IMAP mailboxes
+    try:
+        worker.run_forever(stop, poll_interval=args.poll)
+    finally:
+        stop_pollers()
     print(f"{name}: stopped", file=sys.stderr)
     return 0
 

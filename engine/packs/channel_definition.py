@@ -20,8 +20,8 @@ class EmailChannel:
     thread_object: str
     thread_subject: str
     thread_body: str | None
-    thread_contact: str | None
-    thread_customer: str | None
+    thread_requester: str | None
+    thread_organization: str | None
     thread_cc: str | None
     thread_language: str | None
     thread_message_id: str | None
@@ -36,17 +36,17 @@ class EmailChannel:
     message_values: Mapping[str, Any]
     public: Mapping[str, Any]
     authors: Mapping[str, Any]
-    contact_object: str | None
-    contact_email: str | None
-    contact_name: str | None
-    contact_customer: str | None
-    contact_language: str | None
-    contact_time_zone: str | None
-    customer_object: str | None
-    customer_name: str | None
-    customer_email: str | None
-    customer_language: str | None
-    customer_time_zone: str | None
+    person_object: str | None
+    person_email: str | None
+    person_name: str | None
+    person_organization: str | None
+    person_language: str | None
+    person_time_zone: str | None
+    organization_object: str | None
+    organization_name: str | None
+    organization_email: str | None
+    organization_language: str | None
+    organization_time_zone: str | None
     subject_tag: str
     plus_addressing: bool
     auto_replies_per_hour: int
@@ -60,7 +60,7 @@ class EmailChannel:
         return all(message.get(k) == v for k, v in self.public.items())
 
     def author_kind(self, message: Mapping[str, Any]) -> str | None:
-        """``customer``, ``agent`` or ``automated`` for a message, from its author type."""
+        """``organization``, ``agent`` or ``automated`` for a message, from its author type."""
         if self.message_author_type is None:
             return None
         value = message.get(self.message_author_type)

@@ -15,7 +15,7 @@ from pydantic import Field, StringConstraints, field_validator
 from engine.packs.models import Identifier, Label, _label_from_str, _Spec
 
 __all__ = [
-    "ChannelSpec", "ThreadMapping", "MessageMapping", "ContactMapping", "CustomerMapping",
+    "ChannelSpec", "ThreadMapping", "MessageMapping", "PersonMapping", "OrganizationMapping",
     "MailboxSettings", "OutgoingTemplates",
 ]
 
@@ -32,10 +32,10 @@ class ThreadMapping(_Spec):
     """The string field that takes the message's subject (cut to the field's length)."""
     body: Identifier | None = None
     """The text field that takes the first message's text (its reply part)."""
-    contact: Identifier | None = None
-    """The reference field to the contact object: the requester, who receives the replies."""
-    customer: Identifier | None = None
-    """The reference field to the customer object."""
+    requester: Identifier | None = None
+    """The reference field to the person object: the requester, who receives the replies."""
+    organization: Identifier | None = None
+    """The reference field to the organization object."""
     cc: Identifier | None = None
     """A tags field that keeps the addresses copied on the conversation; replies copy them."""
     language: Identifier | None = None
@@ -70,41 +70,41 @@ class MessageMapping(_Spec):
     public: dict[Identifier, FieldValue] = Field(default_factory=dict)
     """What makes a message public (sent to the requester): every field equal to its value,
     e.g. ``{kind: reply}``. Other messages (internal notes) are never sent."""
-    authors: dict[Literal["customer", "agent", "automated"], FieldValue] = Field(
+    authors: dict[Literal["requester", "agent", "automated"], FieldValue] = Field(
         default_factory=dict)
-    """The ``author_type`` values of: ``customer`` (set on inbound messages; never sent),
+    """The ``author_type`` values of: ``requester`` (set on inbound messages; never sent),
     ``agent`` (sent as replies) and ``automated`` (sent with ``Auto-Submitted``, never in
     answer to an automatic message, and rate-limited per address)."""
 
 
-class ContactMapping(_Spec):
+class PersonMapping(_Spec):
     """The object of the people who write in, found (or created) by address."""
 
     object: Identifier
     email: Identifier
     """The field matched against the sender's address (case-insensitive)."""
     name: Identifier | None = None
-    """The field a new contact's display name goes into (the address when the mail has none)."""
-    customer: Identifier | None = None
-    """The contact's reference to its customer (a new contact gets a new customer)."""
+    """The field a new person's display name goes into (the address when the mail has none)."""
+    organization: Identifier | None = None
+    """The person's reference to its organization (a new person gets a new organization)."""
     language: Identifier | None = None
-    """The contact's language: replies are written for it (dates, template texts)."""
+    """The person's language: replies are written for it (dates, template texts)."""
     time_zone: Identifier | None = None
     """A string field with an IANA time zone for the dates in replies."""
 
 
-class CustomerMapping(_Spec):
-    """The object of the organisations contacts belong to."""
+class OrganizationMapping(_Spec):
+    """The object of the organisations people belong to."""
 
     object: Identifier
     name: Identifier
-    """The field a new customer's name goes into."""
+    """The field a new organization's name goes into."""
     email: Identifier | None = None
-    """The field that takes a new customer's address."""
+    """The field that takes a new organization's address."""
     language: Identifier | None = None
-    """The customer's language, used when its contact has none."""
+    """The organization's language, used when its person has none."""
     time_zone: Identifier | None = None
-    """A string field with an IANA time zone, used when its contact has none."""
+    """A string field with an IANA time zone, used when its person has none."""
 
 
 class MailboxSettings(_Spec):
@@ -147,9 +147,9 @@ class ChannelSpec(_Spec):
     """What admins see."""
     thread: ThreadMapping
     message: MessageMapping
-    contact: ContactMapping | None = None
+    person: PersonMapping | None = None
     """Without one, senders are not matched to records (and replies have no recipient)."""
-    customer: CustomerMapping | None = None
+    organization: OrganizationMapping | None = None
     subject_tag: Annotated[str, StringConstraints(min_length=1, max_length=64)] = "[#{number}]"
     """The tag put in front of reply subjects; ``{number}`` is the thread's id. An inbound
     subject carrying it threads onto that record (when the sender belongs to it)."""

@@ -102,19 +102,21 @@ class _Compiler:
         s = self.spec
         thread = self.obj(s.thread.object, ("thread", "object"))
         message = self.obj(s.message.object, ("message", "object"))
-        contact = self.obj(s.contact.object, ("contact", "object")) if s.contact else None
-        customer = self.obj(s.customer.object, ("customer", "object")) if s.customer else None
-        if thread is None or message is None or (s.contact and contact is None) or (
-                s.customer and customer is None):
+        person = self.obj(s.person.object, ("person", "object")) if s.person else None
+        organization = (self.obj(s.organization.object, ("organization", "object"))
+                        if s.organization else None)
+        if thread is None or message is None or (s.person and person is None) or (
+                s.organization and organization is None):
             return None
         t, m = s.thread, s.message
         ref = (FieldType.REFERENCE,)
         self.field(thread, t.subject, ("thread", "subject"), _STRING)
         self.field(thread, t.body, ("thread", "body"), _TEXT)
-        if contact is not None:
-            self.field(thread, t.contact, ("thread", "contact"), ref, to=contact.name)
-        if customer is not None:
-            self.field(thread, t.customer, ("thread", "customer"), ref, to=customer.name)
+        if person is not None:
+            self.field(thread, t.requester, ("thread", "requester"), ref, to=person.name)
+        if organization is not None:
+            self.field(thread, t.organization, ("thread", "organization"), ref,
+                       to=organization.name)
         self.field(thread, t.cc, ("thread", "cc"), (FieldType.TAGS,))
         self.field(thread, t.language, ("thread", "language"), _ENUMISH)
         self.field(thread, t.message_id, ("thread", "message_id"), _STRING)
@@ -133,21 +135,22 @@ class _Compiler:
         elif m.author_type is not None:
             for kind, value in m.authors.items():
                 self.values(message, {m.author_type: value}, ("message", "authors", kind))
-        c, cu = s.contact, s.customer
-        if c is not None and contact is not None:
-            self.field(contact, c.email, ("contact", "email"),
+        c, cu = s.person, s.organization
+        if c is not None and person is not None:
+            self.field(person, c.email, ("person", "email"),
                        (FieldType.EMAIL, FieldType.STRING))
-            self.field(contact, c.name, ("contact", "name"), _STRING)
-            if customer is not None:
-                self.field(contact, c.customer, ("contact", "customer"), ref, to=customer.name)
-            self.field(contact, c.language, ("contact", "language"), _ENUMISH)
-            self.field(contact, c.time_zone, ("contact", "time_zone"), _STRING)
-        if cu is not None and customer is not None:
-            self.field(customer, cu.name, ("customer", "name"), _STRING)
-            self.field(customer, cu.email, ("customer", "email"),
+            self.field(person, c.name, ("person", "name"), _STRING)
+            if organization is not None:
+                self.field(person, c.organization, ("person", "organization"), ref,
+                           to=organization.name)
+            self.field(person, c.language, ("person", "language"), _ENUMISH)
+            self.field(person, c.time_zone, ("person", "time_zone"), _STRING)
+        if cu is not None and organization is not None:
+            self.field(organization, cu.name, ("organization", "name"), _STRING)
+            self.field(organization, cu.email, ("organization", "email"),
                        (FieldType.EMAIL, FieldType.STRING))
-            self.field(customer, cu.language, ("customer", "language"), _ENUMISH)
-            self.field(customer, cu.time_zone, ("customer", "time_zone"), _STRING)
+            self.field(organization, cu.language, ("organization", "language"), _ENUMISH)
+            self.field(organization, cu.time_zone, ("organization", "time_zone"), _STRING)
         self.zone(s.default_time_zone, ("default_time_zone",))
         for lang, zone in s.time_zones.items():
             self.zone(zone, ("time_zones", lang))
@@ -155,25 +158,25 @@ class _Compiler:
         if len(self.problems) > self.before:
             return None
         return EmailChannel(
-            name=s.channel, label=text_of(s.label, s.channel).en if s.label else s.channel,
+            name=s.channel, label=_label(s),
             thread_object=thread.name, thread_subject=t.subject, thread_body=t.body,
-            thread_contact=t.contact if contact else None,
-            thread_customer=t.customer if customer else None, thread_cc=t.cc,
+            thread_requester=t.requester if person else None,
+            thread_organization=t.organization if organization else None, thread_cc=t.cc,
             thread_language=t.language, thread_message_id=t.message_id,
             thread_values=thread_values, message_object=message.name,
             message_thread=m.thread, message_body=m.body, message_author=m.author,
             message_author_type=m.author_type, message_message_id=m.message_id,
             message_attachments=m.attachments, message_values=message_values, public=public,
-            authors=MappingProxyType(dict(m.authors)),
-            contact_object=contact.name if contact else None,
-            contact_email=c.email if c else None, contact_name=c.name if c else None,
-            contact_customer=c.customer if c and customer else None,
-            contact_language=c.language if c else None,
-            contact_time_zone=c.time_zone if c else None,
-            customer_object=customer.name if customer else None,
-            customer_name=cu.name if cu else None, customer_email=cu.email if cu else None,
-            customer_language=cu.language if cu else None,
-            customer_time_zone=cu.time_zone if cu else None,
+            authors=MappingProxyType({str(k): v for k, v in m.authors.items()}),
+            person_object=person.name if person else None,
+            person_email=c.email if c else None, person_name=c.name if c else None,
+            person_organization=c.organization if c and organization else None,
+            person_language=c.language if c else None,
+            person_time_zone=c.time_zone if c else None,
+            organization_object=organization.name if organization else None,
+            organization_name=cu.name if cu else None, organization_email=cu.email if cu else None,
+            organization_language=cu.language if cu else None,
+            organization_time_zone=cu.time_zone if cu else None,
             subject_tag=s.subject_tag, plus_addressing=s.plus_addressing,
             auto_replies_per_hour=s.auto_replies_per_hour,
             default_time_zone=s.default_time_zone,
@@ -202,3 +205,8 @@ class _Compiler:
                          f"templates.{key}: {exc.message} (template line {exc.lineno})",
                          ("templates", key))
         return out
+
+
+def _label(spec: ChannelSpec) -> str:
+    text = text_of(spec.label, spec.channel)
+    return text.en if text is not None else spec.channel

@@ -3,7 +3,7 @@ an ``email`` outbox job in the same transaction, threaded.
 
 The runner calls :meth:`ChannelReplies.on_change` for each change before automations see it.
 For a new public message written by an agent or an automation, it finds the recipients (the
-thread's contact and its copied addresses), gives the message a ``Message-ID`` (kept in
+thread's person and its copied addresses), gives the message a ``Message-ID`` (kept in
 ``flowdesk_channel_messages``), points ``In-Reply-To``/``References`` at the thread's earlier
 messages, tags the subject, signs a plus-address Reply-To, marks automated mail
 ``Auto-Submitted``, renders the pack's text and HTML templates in the recipient's language, and
@@ -148,13 +148,13 @@ class ChannelReplies:
         conn = uow.conn
         thread_c = self.records.compiled(channel.thread_object)
         thread = self.records.load_row(conn, thread_c, int(thread_id))
-        contact = self._row(conn, channel.contact_object,
-                            thread.get(channel.thread_contact) if channel.thread_contact
+        person = self._row(conn, channel.person_object,
+                            thread.get(channel.thread_requester) if channel.thread_requester
                             else None)
-        customer_id = (contact or {}).get(channel.contact_customer or "") or (
-            thread.get(channel.thread_customer) if channel.thread_customer else None)
-        customer = self._row(conn, channel.customer_object, customer_id)
-        to = _email(contact, channel.contact_email)
+        organization_id = (person or {}).get(channel.person_organization or "") or (
+            thread.get(channel.thread_organization) if channel.thread_organization else None)
+        organization = self._row(conn, channel.organization_object, organization_id)
+        to = _email(person, channel.person_email)
         cc = [a for a in (thread.get(channel.thread_cc) or []) if isinstance(a, str)
               and "@" in a and a.lower() != (to or "").lower()] if channel.thread_cc else []
         desk = self.addresses[channel.name]
@@ -175,10 +175,10 @@ class ChannelReplies:
         history = self._history(conn, channel, thread)
         message_id = f"{uuid.uuid4().hex}.{channel.message_object}{event.record_id}" \
                      f"@{desk.domain}"
-        locale = _first(contact, channel.contact_language, customer, channel.customer_language,
-                        thread, channel.thread_language) or "en"
-        zone = ZoneInfo(_first(contact, channel.contact_time_zone, customer,
-                               channel.customer_time_zone, None, None)
+        locale = _first(person, channel.person_language, organization,
+                        channel.organization_language, thread, channel.thread_language) or "en"
+        zone = ZoneInfo(_first(person, channel.person_time_zone, organization,
+                               channel.organization_time_zone, None, None)
                         or channel.time_zones.get(locale) or channel.default_time_zone)
         number = int(thread_id)
         tag = subject_tag(channel, number)
