@@ -11,6 +11,7 @@ from engine import __version__
 from engine.api.admin_routes import admin_router
 from engine.api.auth import authenticate_request
 from engine.api.auth_routes import auth_router
+from engine.api.bulk import bulk_router
 from engine.api.body_limit import DEFAULT_MAX_BODY_BYTES, BodySizeLimit
 from engine.api.channels import channels_router
 from engine.api.errors import install_error_handlers
@@ -74,6 +75,7 @@ def create_app(
     app.include_router(reports_router(runtime))
     app.include_router(views_router(runtime))
     app.include_router(related_router(runtime))
+    app.include_router(bulk_router(runtime))
     app.include_router(channels_router(runtime))
     app.state.runtime = runtime
     app.state.public_rate_limiter = RequestRateLimiter(runtime.clock, limit=public_rate_limit)
