@@ -11,12 +11,13 @@ from engine import __version__
 from engine.api.admin_routes import admin_router
 from engine.api.auth import authenticate_request
 from engine.api.auth_routes import auth_router
-from engine.api.bulk import bulk_router
 from engine.api.body_limit import DEFAULT_MAX_BODY_BYTES, BodySizeLimit
+from engine.api.bulk import bulk_router
 from engine.api.channels import channels_router
 from engine.api.errors import install_error_handlers
 from engine.api.health import health_router
 from engine.api.jobs import jobs_router
+from engine.api.macros import macros_router
 from engine.api.objects import objects_router
 from engine.api.rate_limit import RequestRateLimiter
 from engine.api.public_records import feedback_router, public_router
@@ -76,6 +77,7 @@ def create_app(
     app.include_router(views_router(runtime))
     app.include_router(related_router(runtime))
     app.include_router(bulk_router(runtime))
+    app.include_router(macros_router(runtime))
     app.include_router(channels_router(runtime))
     app.state.runtime = runtime
     app.state.public_rate_limiter = RequestRateLimiter(runtime.clock, limit=public_rate_limit)

@@ -12,6 +12,7 @@ from engine.packs.compile_automations import compile_automations
 from engine.packs.compile_calendars import compile_calendars
 from engine.packs.compile_channels import compile_channels
 from engine.packs.compile_forms import compile_forms
+from engine.packs.compile_macros import compile_macros
 from engine.packs.compile_objects import compile_objects, text_of
 from engine.packs.compile_reports import compile_reports
 from engine.packs.compile_roles import compile_roles, compile_user_type
@@ -77,6 +78,8 @@ def compile_registry(packs: list[LoadedPack], *, actions: ActionRegistry | None 
     related, related_problems = compile_related(packs, objects, declared, slas,
                                                 access.role_names, access.user_type, functions)
     problems += view_problems + related_problems
+    macros, macro_problems = compile_macros(packs, objects, declared, workflows)
+    problems += macro_problems
     if problems:
         raise PackError(problems)
     infos = tuple(
@@ -93,4 +96,5 @@ def compile_registry(packs: list[LoadedPack], *, actions: ActionRegistry | None 
                     routing=frozen_map(routing),
                     slas=frozen_map(slas), reports=frozen_map(reports),
                     channels=frozen_map(channels),
-                    views=frozen_map(views), related=frozen_map(related))
+                    views=frozen_map(views), related=frozen_map(related),
+                    macros=frozen_map(macros))

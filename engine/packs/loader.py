@@ -11,7 +11,7 @@ from engine.errors import PackError, Problem, SourcePos, did_you_mean
 from engine.packs.automation_models import AutomationSpec
 from engine.packs.calendar_models import CalendarSpec
 from engine.packs.channel_models import ChannelSpec
-from engine.packs.channel_models import ChannelSpec
+from engine.packs.macro_models import MacrosSpec
 from engine.packs.merge import MergeKeys, merge_document
 from engine.packs.models import FormSpec, ObjectSpec, PackManifest, WorkflowSpec
 from engine.packs.report_models import ReportSpec
@@ -37,8 +37,7 @@ PACK_FOLDERS: dict[str, type] = {
     "routing": RoutingSpec,
     "reports": ReportSpec,
     "channels": ChannelSpec,
-    "channels": ChannelSpec,
-    "views": ViewSpec, "related": RelatedSpec,
+    "views": ViewSpec, "related": RelatedSpec, "macros": MacrosSpec,
 }
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from engine.errors import NotFound, did_you_mean
+from engine.objects.macro_definition import MacroSetup
 from engine.objects.model import FormDef, ObjectType, Text, frozen_map
 from engine.objects.permissions import AccessPolicy
 from engine.objects.report_definition import Report
@@ -64,6 +65,8 @@ class Registry:
     #: saved lists by name (``views/``) and what is shown around a record (``related/``)
     views: Mapping[str, View] = field(default_factory=frozen_map)
     related: Mapping[str, RelatedView] = field(default_factory=frozen_map)
+    #: where each object's macros live and what applying one does (``macros/``)
+    macros: Mapping[str, MacroSetup] = field(default_factory=frozen_map)
 
     def object(self, name: str) -> ObjectType:
         """The object named ``name``; :class:`NotFound` (with a suggestion) when there is none."""
