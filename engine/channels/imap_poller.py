@@ -111,8 +111,8 @@ class ImapPoller:
             if uids and s.processed_folder:
                 imap.create(_quote(s.processed_folder))  # fails harmlessly when it exists
             outcomes: list[str] = []
-            can_move = b"MOVE" in b" ".join(
-                c.encode() if isinstance(c, str) else c for c in imap.capabilities)
+            _, capabilities = imap.capability()  # after login: the full list
+            can_move = b"MOVE" in b" ".join(c for c in capabilities if isinstance(c, bytes))
             for uid in uids:
                 _, parts = imap.uid("FETCH", str(uid), "(BODY.PEEK[])")
                 raw = next((p[1] for p in parts if isinstance(p, tuple)), None)

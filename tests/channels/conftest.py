@@ -18,7 +18,7 @@ from engine.jobs.worker import Worker
 from engine.objects.storage import ensure_schema
 from engine.packs import Registry, load_registry
 from engine.runtime.clock import ManualClock
-from engine.runtime.effects import MemoryMailer
+from engine.runtime.effects import Mailer, MemoryMailer
 from engine.runtime.factory import Runtime, build_runtime
 from tests.conftest import REPO
 
@@ -75,14 +75,15 @@ class Desk:
                 select(t).where(t.c.ticket == ticket).order_by(t.c.id))]
 
 
-def make_desk(registry: Registry, engine: Engine, env: dict[str, str] | None = None) -> Desk:
+def make_desk(registry: Registry, engine: Engine, env: dict[str, str] | None = None,
+              mailer: Mailer | None = None) -> Desk:
     clock = ManualClock(T0)
     ensure_schema(engine, registry.objects, registry.packs, now=T0)
-    mailer = MemoryMailer()
+    memory = MemoryMailer()
     environ = dict(ENV if env is None else env)
-    runtime = build_runtime(registry, engine, clock, mailer=mailer, mail_sender=DESK,
-                            environ=environ)
-    return Desk(runtime, MailIntake(registry, runtime.records, environ), mailer, clock)
+    runtime = build_runtime(registry, engine, clock, mailer=mailer or memory,
+                            mail_sender=DESK, environ=environ)
+    return Desk(runtime, MailIntake(registry, runtime.records, environ), memory, clock)
 
 
 @pytest.fixture
