@@ -29,6 +29,9 @@ class UserCreate(BaseModel):
     display_name: str | None = Field(default=None, max_length=200)
     teams: list[str] = Field(default_factory=list, max_length=100)
     attributes: dict[str, Any] = Field(default_factory=dict)
+    locale: str | None = Field(default=None, max_length=16, description="en or zh-CN")
+    time_zone: str | None = Field(default=None, max_length=64,
+                                  description="An IANA time zone, e.g. Asia/Shanghai")
 
 
 class UserChange(BaseModel):
@@ -41,6 +44,10 @@ class UserChange(BaseModel):
     teams: list[str] | None = Field(default=None, max_length=100)
     attributes: dict[str, Any] | None = None
     active: bool | None = None
+    locale: str | None = Field(default=None, max_length=16,
+                               description="en or zh-CN; empty clears it")
+    time_zone: str | None = Field(default=None, max_length=64,
+                                  description="An IANA time zone; empty clears it")
 
 
 class TeamCreate(BaseModel):
@@ -62,7 +69,8 @@ def admin_router(runtime: Runtime) -> APIRouter:
     def create_user(body: UserCreate, me: Me) -> dict[str, Any]:
         return users.create(body.name, roles=body.roles, actor=me.name, password=body.password,
                             email=body.email, display_name=body.display_name,
-                            teams=body.teams, attributes=body.attributes).as_json()
+                            teams=body.teams, attributes=body.attributes, locale=body.locale,
+                                time_zone=body.time_zone).as_json()
 
     @router.get("/users/{user_id}", summary="Get a user")
     def get_user(user_id: Id) -> dict[str, Any]:
@@ -74,7 +82,8 @@ def admin_router(runtime: Runtime) -> APIRouter:
         return users.update(user_id, actor=me.name, roles=body.roles, teams=body.teams,
                             attributes=body.attributes, active=body.active,
                             password=body.password, email=body.email,
-                            display_name=body.display_name).as_json()
+                            display_name=body.display_name, locale=body.locale,
+                                time_zone=body.time_zone).as_json()
 
     @router.get("/teams", summary="List teams")
     def list_teams() -> dict[str, Any]:

@@ -16,6 +16,7 @@ from engine.api.auth import (
 )
 from engine.api.errors import ERROR_RESPONSES
 from engine.api.path_ids import Id
+from engine.errors import FieldIssue, ValidationFailed
 from engine.runtime.factory import Runtime
 from engine.runtime.principal import SCOPES, Principal
 from engine.runtime.sessions import SESSION_MAX
@@ -40,6 +41,16 @@ class TokenRequest(BaseModel):
                               description=f"Some of: {', '.join(SCOPES)}.")
     expires_in_days: int | None = Field(default=None, ge=1, le=3650,
                                         description="Days until it expires (default: never).")
+
+
+class PreferencesChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    locale: str | None = Field(default=None, max_length=16,
+                               description="The UI language: en or zh-CN; empty clears it.")
+    time_zone: str | None = Field(default=None, max_length=64,
+                                  description="An IANA time zone (Asia/Shanghai); empty "
+                                  "clears it.")
 
 
 def _me(runtime: Runtime, principal: Principal) -> dict[str, Any]:
@@ -73,6 +84,16 @@ def auth_router(runtime: Runtime) -> APIRouter:
 
     @router.get("/me", summary="The logged-in user, their roles, teams and scopes")
     def me(principal: Me) -> dict[str, Any]:
+        return _me(runtime, principal)
+
+    @router.patch("/me", summary="Change your own locale and time zone")
+    def change_me(body: PreferencesChange, principal: Me) -> dict[str, Any]:
+        try:
+            auth.users.update(principal.user_id, actor=principal.name, locale=body.locale,
+                              time_zone=body.time_zone)
+        except ValidationFailed as exc:
+            raise ValidationFailed([FieldIssue(("body", *i.loc), i.msg, i.type)
+                                    for i in exc.issues]) from None
         return _me(runtime, principal)
 
     @router.get("/tokens", summary="Your API tokens (every user's for an admin with ?all=true)")

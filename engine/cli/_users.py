@@ -41,6 +41,9 @@ def register(subparsers: Any) -> None:
                         help="a role (repeatable): admin or one the packs declare")
     create.add_argument("--team", dest="teams", action="append", default=[])
     create.add_argument("--email", default=None)
+    create.add_argument("--locale", default=None, help="the UI language: en or zh-CN")
+    create.add_argument("--time-zone", default=None,
+                        help="an IANA time zone for dates shown to the user, e.g. Asia/Shanghai")
     secret = create.add_mutually_exclusive_group()
     secret.add_argument("--password-stdin", action="store_true",
                         help="read the password from the first line of standard input")
@@ -87,7 +90,8 @@ def run_user_create(args: argparse.Namespace) -> int:
     runtime = _runtime(args)
     try:
         user = runtime.auth.users.create(args.name, roles=args.roles, password=password,
-                                         teams=args.teams, email=args.email, actor=CLI_ACTOR)
+                                         teams=args.teams, email=args.email, actor=CLI_ACTOR,
+                                         locale=args.locale, time_zone=args.time_zone)
     finally:
         runtime.close()
     print(f"created user {user.name} (id {user.id}) with role(s) {', '.join(user.roles)}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import builtins
 import re
 import uuid
+import zoneinfo
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -34,6 +35,8 @@ __all__ = ["User", "Team", "UserDirectory", "MIN_PASSWORD_LENGTH", "identity_tab
 MIN_PASSWORD_LENGTH = 8
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@+-]{0,127}$")
 _TEAM = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_. -]{0,63}$")
+#: The locales a user may choose (the UI's languages).
+USER_LOCALES = ("en", "zh-CN")
 
 
 def identity_tables() -> dict[str, Table]:
@@ -73,6 +76,8 @@ class User:
     active: bool = True
     has_password: bool = False
     created_at: datetime | None = None
+    locale: str | None = None
+    time_zone: str | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -81,6 +86,7 @@ class User:
             "attributes": dict(self.attributes), "active": self.active,
             "has_password": self.has_password,
             "created_at": _iso(self.created_at) if self.created_at else None,
+            "locale": self.locale, "time_zone": self.time_zone,
         }
 
 
@@ -145,6 +151,20 @@ class UserDirectory:
                 what = "an id" if a.type == "reference" else f"a {a.type}"
                 issues.append(FieldIssue(("attributes", name), f"expected {what}", "type"))
 
+    @staticmethod
+    def _check_preferences(locale: str | None, time_zone: str | None,
+                           issues: list[FieldIssue]) -> None:
+        if locale and locale not in USER_LOCALES:
+            issues.append(FieldIssue(("locale",), f"unknown locale '{locale}'; locales: "
+                                     f"{', '.join(USER_LOCALES)}", "unknown_locale"))
+        if time_zone:
+            try:
+                zoneinfo.ZoneInfo(time_zone)
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                issues.append(FieldIssue(("time_zone",), f"unknown time zone '{time_zone}': "
+                                         "give an IANA name such as Asia/Shanghai or UTC",
+                                         "unknown_time_zone"))
+
     def _check_password(self, password: str | None, issues: list[FieldIssue]) -> None:
         if password is not None and len(password) < MIN_PASSWORD_LENGTH:
             issues.append(FieldIssue(("password",), f"a password needs at least "
@@ -169,7 +189,8 @@ class UserDirectory:
         return User(id=row.id, name=row.name, roles=tuple(row.roles), teams=tuple(teams),
                     display_name=row.display_name, email=row.email,
                     attributes=dict(row.attributes or {}), active=row.active,
-                    has_password=row.password_hash is not None, created_at=row.created_at)
+                    has_password=row.password_hash is not None, created_at=row.created_at,
+                    locale=row.locale, time_zone=row.time_zone)
 
     def _load(self, conn: Connection, where: Any) -> User | None:
         row = conn.execute(select(self._users).where(where)).first()
@@ -223,8 +244,10 @@ class UserDirectory:
     def create(self, name: str, *, roles: Sequence[str], actor: str,
                password: str | None = None, email: str | None = None,
                display_name: str | None = None, teams: Sequence[str] = (),
-               attributes: Mapping[str, Any] | None = None) -> User:
-        """Create a user; audited as ``user_created``."""
+               attributes: Mapping[str, Any] | None = None, locale: str | None = None,
+               time_zone: str | None = None) -> User:
+        """Create a user; audited as ``user_created``. ``locale`` and ``time_zone`` are the
+        user's preferences (``None``: the browser's)."""
         issues: list[FieldIssue] = []
         if not _NAME.match(name):
             issues.append(FieldIssue(("name",), "a user name is 1 to 128 letters, digits or "
@@ -232,6 +255,7 @@ class UserDirectory:
         self._check_roles(roles, issues)
         self._check_attributes(attributes or {}, issues)
         self._check_password(password, issues)
+        self._check_preferences(locale, time_zone, issues)
         now = self._clock.now()
         change = str(uuid.uuid4())
         with self._db.begin() as conn:
@@ -243,7 +267,8 @@ class UserDirectory:
                     name=name, display_name=display_name, email=email,
                     password_hash=self._hasher.hash(password) if password else None,
                     roles=list(dict.fromkeys(roles)), attributes=dict(attributes or {}),
-                    active=True, created_at=now, updated_at=now)).inserted_primary_key
+                    active=True, locale=locale or None, time_zone=time_zone or None,
+                    created_at=now, updated_at=now)).inserted_primary_key
                 assert user_id is not None
                 user_id = user_id[0]
             except IntegrityError:
@@ -258,14 +283,17 @@ class UserDirectory:
     def update(self, user_id: int, *, actor: str, roles: Sequence[str] | None = None,
                teams: Sequence[str] | None = None, attributes: Mapping[str, Any] | None = None,
                active: bool | None = None, password: str | None = None,
-               email: str | None = None, display_name: str | None = None) -> User:
-        """Change what is given; a change of roles is audited as ``roles_changed``."""
+               email: str | None = None, display_name: str | None = None,
+               locale: str | None = None, time_zone: str | None = None) -> User:
+        """Change what is given; a change of roles is audited as ``roles_changed``. An
+        empty ``locale`` or ``time_zone`` clears it."""
         issues: list[FieldIssue] = []
         if roles is not None:
             self._check_roles(roles, issues)
         if attributes is not None:
             self._check_attributes(attributes, issues)
         self._check_password(password, issues)
+        self._check_preferences(locale, time_zone, issues)
         before = self.get(user_id)
         values: dict[str, Any] = {"updated_at": self._clock.now()}
         if roles is not None:
@@ -280,6 +308,10 @@ class UserDirectory:
             values["email"] = email
         if display_name is not None:
             values["display_name"] = display_name
+        if locale is not None:
+            values["locale"] = locale or None
+        if time_zone is not None:
+            values["time_zone"] = time_zone or None
         change = str(uuid.uuid4())
         with self._db.begin() as conn:
             team_ids = self._team_ids(conn, teams, issues) if teams is not None else None

@@ -42,6 +42,8 @@ def add_identity_tables(metadata: MetaData) -> None:
         Column("password_hash", String(200), nullable=True),  # None: cannot log in
         Column("roles", JSON, nullable=False),  # ["agent", ...]
         Column("attributes", JSON, nullable=False),  # the pack's user attributes
+        Column("locale", String(16), nullable=True),  # en, zh-CN; None: the browser's
+        Column("time_zone", String(64), nullable=True),  # an IANA zone, Asia/Shanghai
         Column("active", Boolean, nullable=False),
         Column("created_at", UtcDateTime, nullable=False),
         Column("updated_at", UtcDateTime, nullable=False),
