@@ -17,14 +17,21 @@ from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, meta, no
 from jinja2.sandbox import SandboxedEnvironment
 
 from engine.errors import FlowdeskError, did_you_mean
+from engine.workflows.template_budget import (
+    DEFAULT_LIMITS,
+    BudgetedEnvironment,
+    TemplateLimits,
+    render_within_budget,
+    unbounded_problems,
+)
 
 __all__ = ["TextTemplate", "TemplateProblem", "compile_template", "template_environment",
            "RECORD_ROOTS"]
 
 #: Root names whose attributes are fields of the automation's object.
 RECORD_ROOTS = ("record", "old")
-#: Longest rendered text; a template that renders more is cut (and says so).
-MAX_RENDERED_CHARS = 100_000
+#: Longest rendered text; a template that renders more fails (see template_budget.py).
+MAX_RENDERED_CHARS = DEFAULT_LIMITS.output_chars
 
 
 def _finalize(value: Any) -> Any:
@@ -32,11 +39,12 @@ def _finalize(value: Any) -> Any:
     return "" if value is None else value
 
 
-def template_environment() -> SandboxedEnvironment:
+def template_environment(limits: TemplateLimits = DEFAULT_LIMITS) -> SandboxedEnvironment:
     """The one sandboxed environment templates are compiled in (autoescape off: the output
-    is plain text; HTML mail bodies escape explicitly with ``|e``)."""
-    return SandboxedEnvironment(
-        undefined=StrictUndefined, finalize=_finalize, autoescape=False,
+    is plain text; HTML mail bodies escape explicitly with ``|e``); every render is bounded
+    by ``limits`` (see :mod:`engine.workflows.template_budget`)."""
+    return BudgetedEnvironment(
+        limits, undefined=StrictUndefined, finalize=_finalize, autoescape=False,
         keep_trailing_newline=True,
     )
 
@@ -59,12 +67,10 @@ class TextTemplate:
         """The rendered text; a template that fails at run time (a null where an object was
         expected, a sandbox refusal) raises :class:`FlowdeskError` ``template_failed``."""
         try:
-            text = str(self._template.render(context))
-        except (TemplateError, TypeError, ValueError, ArithmeticError) as exc:
+            return render_within_budget(self._template, context)
+        except (TemplateError, TypeError, ValueError, ArithmeticError, RecursionError,
+                MemoryError) as exc:
             raise FlowdeskError(f"template failed: {exc}", code="template_failed") from None
-        if len(text) > MAX_RENDERED_CHARS:
-            return text[:MAX_RENDERED_CHARS] + "\n[cut: the template rendered too much text]"
-        return text
 
 
 def _getattrs(tree: nodes.Template) -> Iterable[tuple[str, str, int]]:
@@ -105,6 +111,9 @@ def compile_template(
             problems.append(TemplateProblem(
                 f"template reads unknown field '{root}.{attr}'{did_you_mean(attr, fields)}",
                 line, "template_unknown_field"))
+    limits = env.limits if isinstance(env, BudgetedEnvironment) else DEFAULT_LIMITS
+    problems.extend(TemplateProblem(message, line, "template_unbounded")
+                    for message, line in unbounded_problems(tree, limits))
     if problems:
         return None, problems
     return TextTemplate(text, env.from_string(tree)), []
