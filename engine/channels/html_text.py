@@ -82,7 +82,7 @@ class _TextMaker(HTMLParser):
                     self.out.append(f" ({href})")
             if open_tag == "pre":
                 self.pre = max(0, self.pre - 1)
-            if open_tag in _BLOCK or open_tag in ("li", "blockquote", "tr"):
+            if open_tag in _BLOCK or open_tag in ("blockquote", "tr"):
                 self.newline()
             if open_tag == tag:
                 break

@@ -16,8 +16,8 @@ _LANGUAGES = ["en", "zh", "de", "fr", "es", "ja", "ko", "nl", "it"]
 #: Lines from which everything below is quoted history.
 _HISTORY = re.compile(
     r"^\s*(?:>\s*)?(?:"
-    r"-{2,}\s*(?:原始邮件|Original Message|Original|回复的原邮件|原邮件)\s*-{2,}"
-    r"|-{5,}\s*原始邮件\s*-{5,}"
+    r"-{2,}(?:\s|&nbsp;)*(?:原始邮件|Original Message|Original|回复的原邮件|原邮件)"
+    r"(?:\s|&nbsp;)*-{2,}"
     r"|在\s*\d{4}[-/年].{0,80}(?:写道|wrote)\s*[:：]"
     r"|\d{4}[-/年]\d{1,2}[-/月]\d{1,2}日?.{0,60}(?:写道|wrote)\s*[:：]"
     r"|On .{4,200}(?:wrote|schrieb)\s*:"
