@@ -63,7 +63,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List users */
+        /** List users, by id, a page at a time */
         get: operations["list_users_api_admin_users_get"];
         put?: never;
         /** Create a user */
@@ -229,6 +229,61 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/channels/{name}/inbound": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List kept inbound mail (admins) */
+        get: operations["list_inbound_api_channels__name__inbound_get"];
+        put?: never;
+        /**
+         * Take one raw email (for a mail relay)
+         * @description The body is the RFC 822 message, as is. Answers what became of it: `created` (a new thread), `appended`, `ignored` (duplicate, own, bounce, auto_reply) or `quarantined` (kept with the error; replay it later). 401 `channel_token_invalid`, 403 `channel_inbound_disabled`, 413 for mail over the size limit.
+         */
+        post: operations["inbound_api_channels__name__inbound_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/channels/{name}/inbound/{inbound_id}/raw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The raw bytes of a kept message (admins) */
+        get: operations["raw_message_api_channels__name__inbound__inbound_id__raw_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/channels/{name}/inbound/{inbound_id}/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Process a quarantined message again (admins) */
+        post: operations["replay_api_channels__name__inbound__inbound_id__replay_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/health": {
         parameters: {
             query?: never;
@@ -337,6 +392,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/public/{object_name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List public records (no login)
+         * @description The records the pack's `anonymous` role may read, with the filters, `sort`, `limit`, `offset` and `q=` (full-text search) of `GET /api/records/{object}`.
+         */
+        get: operations["list_public_api_public__object_name__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/public/{object_name}/{record_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read a public record (no login)
+         * @description Counts a view; `feedback` holds the votes and views so far.
+         */
+        get: operations["get_public_api_public__object_name___record_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/public/{object_name}/{record_id}/votes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Vote on a public record
+         * @description `{"helpful": true|false, "visitor": "<id the browser keeps>"}`: one vote per visitor and record; voting again replaces the vote.
+         */
+        post: operations["vote_public_api_public__object_name___record_id__votes_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/records/{object_name}": {
         parameters: {
             query?: never;
@@ -346,12 +461,32 @@ export interface paths {
         };
         /**
          * List records
-         * @description Filters: `field=value` (equals; contains for tags), `field__op=value` with op one of eq, ne, lt, lte, gt, gte, in (comma-separated), contains, isnull (true/false). `sort=-created_at,id` (minus for descending), `limit` (1-500, default 50), `offset`.
+         * @description Filters: `field=value` (equals; contains for tags), `field__op=value` with op one of eq, ne, lt, lte, gt, gte, in (comma-separated), contains, isnull (true/false). `sort=-created_at,id` (minus for descending), `limit` (1-500, default 50), `offset`. `q=` searches the object's full-text fields (see docs/search.md): matching records, best first unless `sort` is given, each with `_search` (`score`, `highlights`).
          */
         get: operations["list_records_api_records__object_name__get"];
         put?: never;
         /** Create a record */
         post: operations["create_record_api_records__object_name__post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/records/{object_name}/bulk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Change many records, each on its own
+         * @description `{"ids": [id or {"id", "version"}, ...], "action": "update" | "assign" | "transition", "values": {...}, "transition": "<name>"}`. `assign` sets only the queue and assignee fields the object's routing policy names. Each record is changed in its own transaction, as a single request would change it (a record given without a version is taken as it is now). The answer lists per record `status`: `done` (with the new `version`), `stale`, `forbidden`, `refused` (a transition's guard or state, `error` says which), `not_found` or `invalid` (`error.details` as in a 422). More ids than the limit is a 422 `bulk_too_many` and changes nothing.
+         */
+        post: operations["bulk_change_api_records__object_name__bulk_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -383,6 +518,23 @@ export interface paths {
         patch: operations["update_record_api_records__object_name___record_id__patch"];
         trace?: never;
     };
+    "/api/records/{object_name}/{record_id}/feedback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Votes and views of a record */
+        get: operations["get_feedback_api_records__object_name___record_id__feedback_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/records/{object_name}/{record_id}/history": {
         parameters: {
             query?: never;
@@ -392,6 +544,97 @@ export interface paths {
         };
         /** A record's audit trail */
         get: operations["record_history_api_records__object_name___record_id__history_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/records/{object_name}/{record_id}/macros": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The macros that apply to a record */
+        get: operations["list_macros_api_records__object_name___record_id__macros_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/records/{object_name}/{record_id}/macros/{name}/apply": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Apply a macro: reply, field changes and transition in one command
+         * @description Body `{"version": n}`, the version last read; a stale one is 409 `stale_version` and nothing is written.
+         */
+        post: operations["apply_macro_api_records__object_name___record_id__macros__name__apply_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/records/{object_name}/{record_id}/macros/{name}/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** What applying a macro would do, without doing it */
+        post: operations["preview_macro_api_records__object_name___record_id__macros__name__preview_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/records/{object_name}/{record_id}/related": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The related views of a record you may read */
+        get: operations["list_related_api_records__object_name___record_id__related_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/records/{object_name}/{record_id}/related/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A related view's sections around a record, in one request
+         * @description Each section lists (`items`, `total`) or aggregates (`aggregate`: `points` per month) records linked to this one; a section on records you may not read is left out.
+         */
+        get: operations["get_related_api_records__object_name___record_id__related__name__get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -412,6 +655,26 @@ export interface paths {
          * @description One entry per metric the record's policy measures: `status` (running, paused, stopped, cancelled), `policy`, `target_seconds`, `elapsed_seconds` and `remaining_seconds` (business time), `percent`, `due_at` (while running), `breached_at`, `breached`, `met` (once stopped).
          */
         get: operations["record_sla_api_records__object_name___record_id__sla_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/records/{object_name}/{record_id}/suggestions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Suggestions for a record
+         * @description Records like this one (from its searchable fields): published articles and solved records, as the pack's `search.suggest` declares, best first.
+         */
+        get: operations["record_suggestions_api_records__object_name___record_id__suggestions_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -454,6 +717,26 @@ export interface paths {
          * @description Body: `{"version": n, "values": {...}}`; `values` are fields to change with the transition (its `require` fields among them). Refusals: 409 `stale_version`, `transition_not_allowed`, `guard_failed`; 422 for values.
          */
         post: operations["take_transition_api_records__object_name___record_id__transitions__name__post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/records/{object_name}/{record_id}/votes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Vote on a record
+         * @description `{"helpful": true|false}`: one vote per user and record; voting again replaces the vote.
+         */
+        post: operations["vote_api_records__object_name___record_id__votes_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -525,9 +808,70 @@ export interface paths {
         put?: never;
         /**
          * Check Rule
-         * @description Parse and type-check ``expression``; errors carry line and column in the text.
+         * @description Parse and type-check ``expression`` against the objects and fields the caller may
+         *     read; errors carry line and column in the text.
          */
         post: operations["check_rule_api_rules_check_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Search records
+         * @description Records of the searchable objects you may read that contain every word of `q` (Chinese: every character pair; the last word also as a prefix), best first, with the matching fields highlighted (`<mark>`). `object=` (repeatable) narrows the search. Fields your roles do not see are neither searched nor shown.
+         */
+        get: operations["search_records_api_search_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/search/deflection": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Deflection report
+         * @description Suggestion searches for `object` between `since` and `until`, how many the same user followed with a new record within 30 minutes, and how many not (deflected).
+         */
+        get: operations["deflection_api_search_deflection_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/search/suggest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Suggestions for a request being written
+         * @description Records the pack offers as suggestions (published articles, solved requests) like `text` (the subject and description typed so far), for the new-request form of `object`. Each call is remembered for the deflection report.
+         */
+        get: operations["suggest_api_search_suggest_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1455,7 +1799,11 @@ export interface operations {
     };
     list_users_api_admin_users_get: {
         parameters: {
-            query?: never;
+            query?: {
+                limit?: number;
+                /** @description Items to skip (0 or more). */
+                offset?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -3750,6 +4098,714 @@ export interface operations {
             };
         };
     };
+    list_inbound_api_channels__name__inbound_get: {
+        parameters: {
+            query?: {
+                status?: ("created" | "appended" | "ignored" | "quarantined") | null;
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Bad request (bad_json, bad_request, ...) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not authenticated (not_authenticated) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Forbidden (permission_denied, transition_forbidden, scope_denied, csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not found (unknown_object, record_not_found, no_workflow, unknown_transition, not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Conflict (stale_version, delete_restricted, transition_not_allowed, guard_failed) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests (rate_limited, login_throttled); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    inbound_api_channels__name__inbound_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Bad request (bad_json, bad_request, ...) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not authenticated (not_authenticated) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Forbidden (permission_denied, transition_forbidden, scope_denied, csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not found (unknown_object, record_not_found, no_workflow, unknown_transition, not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Conflict (stale_version, delete_restricted, transition_not_allowed, guard_failed) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests (rate_limited, login_throttled); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    raw_message_api_channels__name__inbound__inbound_id__raw_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                /** @description An id (1 or more). */
+                inbound_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request (bad_json, bad_request, ...) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not authenticated (not_authenticated) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Forbidden (permission_denied, transition_forbidden, scope_denied, csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not found (unknown_object, record_not_found, no_workflow, unknown_transition, not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Conflict (stale_version, delete_restricted, transition_not_allowed, guard_failed) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests (rate_limited, login_throttled); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    replay_api_channels__name__inbound__inbound_id__replay_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                /** @description An id (1 or more). */
+                inbound_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Bad request (bad_json, bad_request, ...) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not authenticated (not_authenticated) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Forbidden (permission_denied, transition_forbidden, scope_denied, csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not found (unknown_object, record_not_found, no_workflow, unknown_transition, not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Conflict (stale_version, delete_restricted, transition_not_allowed, guard_failed) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests (rate_limited, login_throttled); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
     health_api_health_get: {
         parameters: {
             query?: never;
@@ -3778,6 +4834,7 @@ export interface operations {
                 object?: string | null;
                 record_id?: number | null;
                 limit?: number;
+                /** @description Items to skip (0 or more). */
                 offset?: number;
             };
             header?: never;
@@ -4487,6 +5544,8 @@ export interface operations {
             query?: {
                 /** @description Language of labels and help texts. */
                 locale?: "en" | "zh-CN";
+                /** @description Which of the object's forms: the first one declared for this purpose, else its edit form (`form_purpose` in the answer says which one came). */
+                purpose?: "create" | "edit" | "view" | "portal";
             };
             header?: never;
             path: {
@@ -4495,6 +5554,544 @@ export interface operations {
             cookie?: never;
         };
         requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Bad request (bad_json, bad_request, ...) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not authenticated (not_authenticated) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Forbidden (permission_denied, transition_forbidden, scope_denied, csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not found (unknown_object, record_not_found, no_workflow, unknown_transition, not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Conflict (stale_version, delete_restricted, transition_not_allowed, guard_failed) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests (rate_limited, login_throttled); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    list_public_api_public__object_name__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                object_name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Bad request (bad_json, bad_request, ...) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not authenticated (not_authenticated) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Forbidden (permission_denied, transition_forbidden, scope_denied, csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not found (unknown_object, record_not_found, no_workflow, unknown_transition, not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Conflict (stale_version, delete_restricted, transition_not_allowed, guard_failed) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests (rate_limited, login_throttled); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    get_public_api_public__object_name___record_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                object_name: string;
+                /** @description An id (1 or more). */
+                record_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Bad request (bad_json, bad_request, ...) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not authenticated (not_authenticated) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Forbidden (permission_denied, transition_forbidden, scope_denied, csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not found (unknown_object, record_not_found, no_workflow, unknown_transition, not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Conflict (stale_version, delete_restricted, transition_not_allowed, guard_failed) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests (rate_limited, login_throttled); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    vote_public_api_public__object_name___record_id__votes_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                object_name: string;
+                /** @description An id (1 or more). */
+                record_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    [key: string]: unknown;
+                };
+            };
+        };
         responses: {
             /** @description Successful Response */
             200: {
@@ -4856,6 +6453,188 @@ export interface operations {
         responses: {
             /** @description Successful Response */
             201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Bad request (bad_json, bad_request, ...) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not authenticated (not_authenticated) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Forbidden (permission_denied, transition_forbidden, scope_denied, csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not found (unknown_object, record_not_found, no_workflow, unknown_transition, not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Conflict (stale_version, delete_restricted, transition_not_allowed, guard_failed) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests (rate_limited, login_throttled); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    bulk_change_api_records__object_name__bulk_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                object_name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5557,6 +7336,184 @@ export interface operations {
             };
         };
     };
+    get_feedback_api_records__object_name___record_id__feedback_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                object_name: string;
+                /** @description An id (1 or more). */
+                record_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Bad request (bad_json, bad_request, ...) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not authenticated (not_authenticated) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Forbidden (permission_denied, transition_forbidden, scope_denied, csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not found (unknown_object, record_not_found, no_workflow, unknown_transition, not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Conflict (stale_version, delete_restricted, transition_not_allowed, guard_failed) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests (rate_limited, login_throttled); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
     record_history_api_records__object_name___record_id__history_get: {
         parameters: {
             query?: never;
@@ -5735,9 +7692,1092 @@ export interface operations {
             };
         };
     };
+    list_macros_api_records__object_name___record_id__macros_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                object_name: string;
+                /** @description An id (1 or more). */
+                record_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Bad request (bad_json, bad_request, ...) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not authenticated (not_authenticated) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Forbidden (permission_denied, transition_forbidden, scope_denied, csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not found (unknown_object, record_not_found, no_workflow, unknown_transition, not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Conflict (stale_version, delete_restricted, transition_not_allowed, guard_failed) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests (rate_limited, login_throttled); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    apply_macro_api_records__object_name___record_id__macros__name__apply_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                object_name: string;
+                /** @description An id (1 or more). */
+                record_id: number;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Bad request (bad_json, bad_request, ...) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not authenticated (not_authenticated) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Forbidden (permission_denied, transition_forbidden, scope_denied, csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not found (unknown_object, record_not_found, no_workflow, unknown_transition, not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Conflict (stale_version, delete_restricted, transition_not_allowed, guard_failed) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests (rate_limited, login_throttled); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    preview_macro_api_records__object_name___record_id__macros__name__preview_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                object_name: string;
+                /** @description An id (1 or more). */
+                record_id: number;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Bad request (bad_json, bad_request, ...) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not authenticated (not_authenticated) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Forbidden (permission_denied, transition_forbidden, scope_denied, csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not found (unknown_object, record_not_found, no_workflow, unknown_transition, not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Conflict (stale_version, delete_restricted, transition_not_allowed, guard_failed) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests (rate_limited, login_throttled); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    list_related_api_records__object_name___record_id__related_get: {
+        parameters: {
+            query?: {
+                locale?: string;
+            };
+            header?: never;
+            path: {
+                object_name: string;
+                /** @description An id (1 or more). */
+                record_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Bad request (bad_json, bad_request, ...) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not authenticated (not_authenticated) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Forbidden (permission_denied, transition_forbidden, scope_denied, csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not found (unknown_object, record_not_found, no_workflow, unknown_transition, not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Conflict (stale_version, delete_restricted, transition_not_allowed, guard_failed) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests (rate_limited, login_throttled); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    get_related_api_records__object_name___record_id__related__name__get: {
+        parameters: {
+            query?: {
+                locale?: string;
+            };
+            header?: never;
+            path: {
+                object_name: string;
+                /** @description An id (1 or more). */
+                record_id: number;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Bad request (bad_json, bad_request, ...) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not authenticated (not_authenticated) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Forbidden (permission_denied, transition_forbidden, scope_denied, csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not found (unknown_object, record_not_found, no_workflow, unknown_transition, not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Conflict (stale_version, delete_restricted, transition_not_allowed, guard_failed) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests (rate_limited, login_throttled); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
     record_sla_api_records__object_name___record_id__sla_get: {
         parameters: {
             query?: never;
+            header?: never;
+            path: {
+                object_name: string;
+                /** @description An id (1 or more). */
+                record_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Bad request (bad_json, bad_request, ...) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not authenticated (not_authenticated) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Forbidden (permission_denied, transition_forbidden, scope_denied, csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not found (unknown_object, record_not_found, no_workflow, unknown_transition, not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Conflict (stale_version, delete_restricted, transition_not_allowed, guard_failed) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests (rate_limited, login_throttled); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    record_suggestions_api_records__object_name___record_id__suggestions_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
             header?: never;
             path: {
                 object_name: string;
@@ -6100,6 +9140,190 @@ export interface operations {
                 /** @description An id (1 or more). */
                 record_id: number;
                 name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Bad request (bad_json, bad_request, ...) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not authenticated (not_authenticated) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Forbidden (permission_denied, transition_forbidden, scope_denied, csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not found (unknown_object, record_not_found, no_workflow, unknown_transition, not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Conflict (stale_version, delete_restricted, transition_not_allowed, guard_failed) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests (rate_limited, login_throttled); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    vote_api_records__object_name___record_id__votes_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                object_name: string;
+                /** @description An id (1 or more). */
+                record_id: number;
             };
             cookie?: never;
         };
@@ -6822,6 +10046,540 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RuleCheckResponse"];
+                };
+            };
+            /** @description Bad request (bad_json, bad_request, ...) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not authenticated (not_authenticated) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Forbidden (permission_denied, transition_forbidden, scope_denied, csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not found (unknown_object, record_not_found, no_workflow, unknown_transition, not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Conflict (stale_version, delete_restricted, transition_not_allowed, guard_failed) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests (rate_limited, login_throttled); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    search_records_api_search_get: {
+        parameters: {
+            query?: {
+                q?: string;
+                object?: string[] | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Bad request (bad_json, bad_request, ...) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not authenticated (not_authenticated) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Forbidden (permission_denied, transition_forbidden, scope_denied, csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not found (unknown_object, record_not_found, no_workflow, unknown_transition, not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Conflict (stale_version, delete_restricted, transition_not_allowed, guard_failed) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests (rate_limited, login_throttled); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    deflection_api_search_deflection_get: {
+        parameters: {
+            query: {
+                object: string;
+                since: string;
+                until: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Bad request (bad_json, bad_request, ...) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not authenticated (not_authenticated) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Forbidden (permission_denied, transition_forbidden, scope_denied, csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not found (unknown_object, record_not_found, no_workflow, unknown_transition, not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Conflict (stale_version, delete_restricted, transition_not_allowed, guard_failed) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests (rate_limited, login_throttled); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    suggest_api_search_suggest_get: {
+        parameters: {
+            query: {
+                object: string;
+                text?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Bad request (bad_json, bad_request, ...) */

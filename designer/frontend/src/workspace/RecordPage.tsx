@@ -4,6 +4,7 @@ import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { useParams } from "react-router-dom";
 import { api, ApiError } from "../api/client";
+import type { ObjectInfo } from "../api/types";
 import { RecordForm } from "../forms/RecordForm";
 import { useObject } from "../shell/queries";
 import { Composer } from "./Composer";
@@ -52,7 +53,7 @@ export default function RecordPage() {
         <h1>
           <span className="muted">{info.data.label} #{data.id}</span> {title}
         </h1>
-        {transitions.data && <span className="state badge">{transitions.data.state}</span>}
+        {transitions.data && <span className="state badge">{stateLabel(info.data, data, transitions.data.state)}</span>}
         {sla.data && sla.data.clocks.length > 0 && <SlaBadges clocks={sla.data.clocks} fetchedAt={sla.dataUpdatedAt} />}
       </header>
       {transitions.data && (
@@ -74,6 +75,15 @@ export default function RecordPage() {
       </div>
     </article>
   );
+}
+
+/** A workflow state by its label: the option of the enum field that holds it. */
+export function stateLabel(info: ObjectInfo, record: Record<string, unknown>, state: string): string {
+  for (const f of info.fields) {
+    const option = f.type === "enum" && record[f.name] === state ? f.options?.find((o) => o.value === state) : undefined;
+    if (option) return option.label;
+  }
+  return state;
 }
 
 function WhyAssigned({ object, id }: { object: string; id: number }) {

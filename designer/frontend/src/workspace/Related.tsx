@@ -28,7 +28,7 @@ export function Related({ object, id }: { object: string; id: number }) {
   const first = list.data?.items[0]?.name;
   const view = useQuery({
     queryKey: ["related", object, id, first, locale],
-    queryFn: () => api.get<{ label: string; sections: Section[] }>("/api/records/{object_name}/{record_id}/related/{view}", { ...path, view: first! }, { locale }),
+    queryFn: () => api.get<{ label: string; sections: Section[] }>("/api/records/{object_name}/{record_id}/related/{name}", { ...path, name: first! }, { locale }),
     enabled: !!first,
     retry: false,
   });

@@ -4,7 +4,7 @@ import type { FieldInfo, ObjectInfo } from "../api/types";
 const SHORT = new Set(["string", "enum", "integer", "decimal", "boolean", "date", "datetime", "reference", "email"]);
 
 export function defaultColumns(info: ObjectInfo, max = 6): string[] {
-  const columns: string[] = [];
+  const columns: string[] = ["id"];
   if (info.title_field) columns.push(info.title_field);
   for (const f of info.fields) {
     if (columns.length >= max) break;

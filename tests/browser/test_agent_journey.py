@@ -1,0 +1,56 @@
+"""An agent works a request in the workspace: the at-risk view, the record, a public reply,
+waiting on the customer, resolving; the keyboard moves through the list."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from playwright.sync_api import expect
+
+from tests.browser.conftest import AT_RISK_SUBJECT
+from tests.browser.desk_server import Desk, sign_in
+
+
+def test_agent_replies_from_the_at_risk_view_then_waits_and_resolves(
+    page: Any, service_desk: Desk
+) -> None:
+    sign_in(page, service_desk, "agent")
+    page.get_by_role("link", name=re.compile("SLA at risk")).click()
+    expect(page.get_by_role("heading", name="SLA at risk")).to_be_visible()
+    row = page.get_by_role("row", name=re.compile(AT_RISK_SUBJECT))
+    expect(row).to_be_visible()
+
+    page.keyboard.press("Enter")  # the cursor starts on the first row
+    expect(page.get_by_role("heading", name=re.compile(AT_RISK_SUBJECT))).to_be_visible()
+    badges = page.get_by_role("list", name="SLA")
+    expect(badges).to_contain_text("first response")
+    expect(badges.locator("[data-state=warning]")).to_have_count(1)
+
+    page.get_by_role("button", name="Start work").click()
+    expect(page.locator(".record-head .state")).to_have_text("Open")
+    page.get_by_label("Write a reply…").fill("We are on it: a technician calls you in 10 minutes.")
+    page.get_by_role("button", name="Send").click()
+    timeline = page.get_by_role("list", name="Timeline")
+    expect(timeline).to_contain_text("We are on it: a technician calls you in 10 minutes.")
+    expect(badges).to_contain_text("met")  # the reply was the first response
+
+    page.get_by_role("button", name="Wait for customer").click()
+    expect(page.locator(".record-head .state")).to_have_text("Waiting on customer")
+    page.get_by_role("button", name="Resolve").click()
+    expect(page.locator(".record-head .state")).to_have_text("Resolved")
+    expect(timeline).to_contain_text("Status")
+
+
+def test_j_and_k_move_the_cursor_and_r_opens_the_reply_box(page: Any, service_desk: Desk) -> None:
+    sign_in(page, service_desk, "agent")
+    page.get_by_role("navigation").get_by_role("link", name="Tickets", exact=True).click()
+    rows = page.locator("table.records tbody tr")
+    expect(rows.first).to_have_attribute("aria-selected", "true")
+    if rows.count() > 1:
+        page.keyboard.press("j")
+        expect(rows.nth(1)).to_have_attribute("aria-selected", "true")
+        page.keyboard.press("k")
+    expect(rows.first).to_have_attribute("aria-selected", "true")
+    page.keyboard.press("r")
+    expect(page.get_by_label("Write a reply…")).to_be_focused()
