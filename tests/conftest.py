@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -28,9 +29,10 @@ def pg_url_with_schema(url: str, schema: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-@pytest.fixture
-def pg_schema() -> Iterator[tuple[str, str]]:
-    """A fresh PostgreSQL schema: yields (url, schema) and drops the schema afterwards."""
+@contextmanager
+def fresh_pg_schema() -> Iterator[str]:
+    """A fresh PostgreSQL schema's name, dropped afterwards; skips without a server. For
+    fixtures of any scope (``pg_schema`` is the per-test one)."""
     if not PG_URL:
         pytest.skip(PG_SKIP_REASON)
     schema = f"t_{uuid.uuid4().hex[:12]}"
@@ -38,11 +40,18 @@ def pg_schema() -> Iterator[tuple[str, str]]:
     with admin.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     try:
-        yield PG_URL, schema
+        yield schema
     finally:
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture
+def pg_schema() -> Iterator[tuple[str, str]]:
+    """A fresh PostgreSQL schema: yields (url, schema) and drops the schema afterwards."""
+    with fresh_pg_schema() as schema:
+        yield PG_URL, schema
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

@@ -1,16 +1,20 @@
-"""``POST /api/rules/check``: type-check a rule expression live, as the designer types it."""
+"""``POST /api/rules/check``: type-check a rule expression live, as the designer types it.
+
+The check knows only what the caller may read: objects their roles read, without the fields
+hidden from them, so neither types nor did-you-mean hints tell them about the rest."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
+from engine.api.auth import current_access
 from engine.api.errors import ERROR_RESPONSES
-from engine.errors import BadRequest
-from engine.objects.dsl_types import record_types
+from engine.errors import BadRequest, NotFound, did_you_mean
 from engine.rules_dsl import TypeEnv, check_expression, type_from_spec
+from engine.runtime.access import UserAccess
 from engine.runtime.factory import Runtime
 
 __all__ = ["rules_router"]
@@ -47,14 +51,18 @@ class RuleCheckResponse(BaseModel):
 
 def rules_router(runtime: Runtime) -> APIRouter:
     registry = runtime.registry
-    records = record_types(registry.objects)  # built once, not per request
     router = APIRouter(prefix="/api/rules", tags=["rules"], responses=ERROR_RESPONSES)
 
     @router.post("/check", response_model=RuleCheckResponse)
-    def check_rule(body: RuleCheckRequest) -> dict[str, Any]:
-        """Parse and type-check ``expression``; errors carry line and column in the text."""
+    def check_rule(body: RuleCheckRequest,
+                   access: Annotated[UserAccess, Depends(current_access)]) -> dict[str, Any]:
+        """Parse and type-check ``expression`` against the objects and fields the caller may
+        read; errors carry line and column in the text."""
+        records = access.rule_types()  # worked out once per set of roles
         if body.object is not None:
-            registry.object(body.object)  # 404 unknown_object, with a suggestion
+            if body.object not in records:
+                raise NotFound(f"unknown object '{body.object}'"
+                               f"{did_you_mean(body.object, records)}", code="unknown_object")
             # The user as the packs declare it (user.<attribute>), as roles and guards see it.
             env = TypeEnv.for_record(records, body.object, change_context=body.change_context,
                                      user_type=registry.access.user_type)

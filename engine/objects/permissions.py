@@ -88,12 +88,15 @@ class UserAttribute:
 
 @dataclass(frozen=True, slots=True)
 class AccessPolicy:
-    """The roles the packs declare (``admin`` besides), the user attributes, and the user as
-    rules see it."""
+    """The roles the packs declare (``admin`` besides), the user attributes, the user as
+    rules see it, and the fields filled from the user."""
 
     roles: Mapping[str, Role] = field(default_factory=frozen_map)
     user_attributes: Mapping[str, UserAttribute] = field(default_factory=frozen_map)
     user_type: RecordType = DEFAULT_USER_TYPE
+    #: object -> field -> what the field takes from the signed-in user (``from_user:``)
+    user_defaults: Mapping[str, Mapping[str, CompiledExpression]] = field(
+        default_factory=frozen_map)
 
     @property
     def role_names(self) -> tuple[str, ...]:

@@ -64,7 +64,8 @@ class TransitionedTrigger(_Spec):
 
 class TimeTrigger(_Spec):
     """A durable timer: ``after`` a record entered ``state``, or ``after`` the instant in a
-    datetime ``field`` (a negative ``after`` fires before it). The timer is cancelled when the
+    datetime ``field`` (a negative ``after`` fires before it; on a ``calendar`` it counts working
+    time back: ``-8h`` is one 8-hour business day before). The timer is cancelled when the
     record leaves the state or the field changes (and then set again for the new value). The
     condition is checked when the timer fires."""
 

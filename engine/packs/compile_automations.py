@@ -128,7 +128,9 @@ class _Compiler:
         self.roles, self.routed = roles, routed
         self.before = len(problems)
         changes = isinstance(spec.when, _CHANGE_TRIGGERS)
-        self.env = TypeEnv.for_record(records, self.obj.name, change_context=changes)
+        self.env = TypeEnv.for_record(
+            records, self.obj.name, change_context=changes,
+            event_type=auto.EVENT_TYPE if isinstance(spec.when, EventTrigger) else None)
         self.template_env = template_environment()
 
     def bad(self, code: str, message: str, path: tuple[Any, ...]) -> None:
@@ -282,11 +284,6 @@ class _Compiler:
             self.bad("automation_time_field_type",
                      f"'{when.field}' is a {self.obj.fields[when.field].type} field; a time "
                      "trigger counts from a datetime field", (*path, "field"))
-            return None
-        if negative and when.calendar is not None:
-            self.bad("automation_bad_duration",
-                     "business time counts forward only: a negative 'after' needs calendar "
-                     "time (leave out 'calendar')", (*path, "after"))
             return None
         return auto.AfterTime(-after if negative else after, field=when.field,
                               calendar=when.calendar)

@@ -37,7 +37,7 @@ _NUMERIC = {FieldType.INTEGER, FieldType.DECIMAL, FieldType.DURATION}
 _SIZED = {FieldType.STRING, FieldType.TEXT, FieldType.EMAIL, FieldType.PHONE, FieldType.URL}
 # Keys an ``extend:`` may override on an existing field; anything else must stay as declared.
 _OVERRIDABLE = {"label", "help", "default", "required", "indexed", "min", "max", "min_length",
-                "max_length", "read_only", "options"}
+                "max_length", "read_only", "options", "from_user"}
 
 
 def text_of(label: Label | None, fallback: str | None = None) -> Text | None:

@@ -28,6 +28,7 @@ from engine.objects.permissions import (
 )
 from engine.packs.compile_objects import text_of
 from engine.packs.compile_rules import dsl_problem
+from engine.packs.compile_user_defaults import compile_user_defaults
 from engine.packs.loader import LoadedPack, latest_by_name
 from engine.packs.role_models import RoleObjectSpec, RoleSpec, UsersSpec
 from engine.packs.source import SourceDocument
@@ -120,8 +121,10 @@ def compile_roles(
                         f"workflow '{machine.name}': transition '{t.name}' names unknown role "
                         f"'{role}'{did_you_mean(role, known)}; roles: {', '.join(known)}",
                         t.pos))
+    user_defaults, default_problems = compile_user_defaults(packs, objects, user_type)
+    problems += default_problems
     policy = AccessPolicy(roles=frozen_map(roles), user_attributes=frozen_map(attributes),
-                          user_type=user_type)
+                          user_type=user_type, user_defaults=user_defaults)
     return policy, problems
 
 

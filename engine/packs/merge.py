@@ -149,8 +149,9 @@ class _Merger:
 
     def merge_mapping(self, base: _Node, ext: _Node, pattern: str, what: str) -> _Node:
         out: dict[Hashable, _Node] = dict(base.value)
+        element = pattern.endswith("[]")
         for key, node in ext.value.items():
-            if key in MARKERS and pattern:
+            if pattern and key in (MARKERS if element else ("replace", "remove")):
                 continue
             sub = f"{pattern}.{key}" if pattern else str(key)
             label = f"{what}.{key}" if what else str(key)
@@ -199,7 +200,7 @@ class _Merger:
                     del items[found]
                 elif isinstance(node.value, dict):
                     self.added[node.pos] = (label, str(name), [str(n) for n in names])
-                element, at = _strip(node, self.problems), (
+                element, at = _strip(node, self.problems, element=True), (
                     found if found is not None else len(items))
             at = self.position(node, marks, items, key, label, at)
             items.insert(at, element)
@@ -259,15 +260,16 @@ def _check_markers(node: _Node, problems: list[Problem]) -> None:
                                         node.value[k].pos))
 
 
-def _strip(node: _Node, problems: list[Problem]) -> _Node:
-    """``node`` without merge markers (at any depth: a new element's own lists carry none)."""
-    if isinstance(node.value, dict):
-        _check_markers(node, problems)
-        kept = {k: _strip(v, problems) for k, v in node.value.items() if k not in MARKERS}
-        return _Node(kept, node.pos, node.key_pos)
-    if isinstance(node.value, list):
-        return _Node([_strip(v, problems) for v in node.value], node.pos, node.key_pos)
-    return node
+def _strip(node: _Node, problems: list[Problem], element: bool = False) -> _Node:
+    """``node`` without its own merge markers: ``replace``/``remove``, and ``before``/``after``
+    on an element of a named list (elsewhere ``after`` may be a real key: a time trigger's).
+    Deeper values are data and keep every key."""
+    if not isinstance(node.value, dict):
+        return node
+    _check_markers(node, problems)
+    drop = MARKERS if element else ("replace", "remove")
+    kept = {k: v for k, v in node.value.items() if k not in drop}
+    return _Node(kept, node.pos, node.key_pos)
 
 
 def _unknown(action: str, label: str, name: str, known: Any, node: _Node) -> Problem:

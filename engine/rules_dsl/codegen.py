@@ -15,7 +15,7 @@ from typing import Any
 from engine.rules_dsl import diagnostics as codes
 from engine.rules_dsl.checker import Annotations
 from engine.rules_dsl.diagnostics import error_at
-from engine.rules_dsl.environment import OLD, USER
+from engine.rules_dsl.environment import EVENT, OLD, USER
 from engine.rules_dsl.nodes import (
     Binary,
     BoolOp,
@@ -47,7 +47,7 @@ from engine.rules_dsl.types import (
 
 __all__ = ["generate", "GeneratedCode"]
 
-_CONTEXT_ATTRS = {OLD: "old", USER: "user"}
+_CONTEXT_ATTRS = {OLD: "old", USER: "user", EVENT: "event"}
 _COMPARE_HELPERS = {"<": "_lt", "<=": "_le", ">": "_gt", ">=": "_ge"}
 _ARITH_HELPERS = {"+": "_add", "-": "_sub", "*": "_mul", "/": "_div", "%": "_mod"}
 _HASHABLE_LITERALS = frozenset({"string", "integer", "decimal", "boolean", "null", "duration"})

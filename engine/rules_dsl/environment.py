@@ -8,11 +8,12 @@ from types import MappingProxyType
 
 from engine.rules_dsl.types import STRING, DslType, ListType, RecordType
 
-__all__ = ["TypeEnv", "DEFAULT_USER_TYPE", "OLD", "USER"]
+__all__ = ["TypeEnv", "DEFAULT_USER_TYPE", "OLD", "USER", "EVENT"]
 
 #: Root names read from the ``EvalContext`` instead of the bindings.
 OLD = "old"
 USER = "user"
+EVENT = "event"
 
 #: The acting user when the engine does not supply its own record type for it.
 DEFAULT_USER_TYPE = RecordType(
@@ -61,12 +62,15 @@ class TypeEnv:
         user_type: RecordType | None = None,
         change_context: bool = False,
         extra: Mapping[str, DslType] | None = None,
+        event_type: RecordType | None = None,
     ) -> TypeEnv:
         """An env where the fields of ``object_name`` are top-level names.
 
         ``user`` (the acting user) is always available; ``old`` (the record before the change,
-        possibly null) and ``changed(field)`` only when ``change_context`` is true. A record
-        field of the same name wins over ``user``/``old``; ``extra`` adds further root names.
+        possibly null) and ``changed(field)`` only when ``change_context`` is true; ``event``
+        (what an engine event says, e.g. ``event.metric``) when ``event_type`` is given. A
+        record field of the same name wins over ``user``/``old``/``event``; ``extra`` adds
+        further root names.
         """
         record = objects[object_name]
         variables: dict[str, DslType] = {USER: user_type or DEFAULT_USER_TYPE}
@@ -74,6 +78,9 @@ class TypeEnv:
         if change_context:
             variables[OLD] = record
             context_names.add(OLD)
+        if event_type is not None:
+            variables[EVENT] = event_type
+            context_names.add(EVENT)
         variables.update(record.fields)
         context_names -= set(record.fields)
         variables.update(extra or {})

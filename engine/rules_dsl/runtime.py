@@ -29,7 +29,8 @@ class EvalContext:
 
     ``now`` must be timezone-aware (the DSL never reads the system clock); ``timezone`` is
     where ``today()`` and date parts are taken. ``load`` follows references given as ids;
-    ``old``/``changed``/``user`` feed ``old.field``, ``changed(field)`` and ``user.field``.
+    ``old``/``changed``/``user`` feed ``old.field``, ``changed(field)`` and ``user.field``;
+    ``event`` feeds ``event.field`` (what an engine event says, in automations it triggers).
     """
 
     now: datetime | None = None
@@ -38,6 +39,7 @@ class EvalContext:
     old: Mapping[str, Any] | None = None
     changed: frozenset[str] = field(default_factory=frozenset)
     user: Mapping[str, Any] | None = None
+    event: Mapping[str, Any] | None = None
 
     def __post_init__(self) -> None:
         if self.now is not None and self.now.tzinfo is None:

@@ -6,10 +6,12 @@ A vectors file is YAML::
       objects: {ticket: {priority: "enum<P1,P2,P3,P4>", tags: list<string>}}
       record: ticket              # whose fields are the root names (optional)
       change_context: true        # enables old and changed() (optional)
+      event: sla_event            # an object typing `event` (optional; context: event: {})
       variables: {limit: integer} # further root names (optional)
     records: {customer: {"7": {tier: gold}}}   # what EvalContext.load finds (optional)
     bindings: {priority: P1}      # default bindings, merged under each case's
-    context: {now: "2024-03-01T12:00:00Z", timezone: UTC, old: {}, changed: [], user: {}}
+    context: {now: "2024-03-01T12:00:00Z", timezone: UTC, old: {}, changed: [], user: {},
+              event: {}}
     cases:
       - expr: priority == "P1"
         expect: true              # or: error: dsl_unknown_field (+ message: "did you mean")
@@ -121,11 +123,15 @@ def _env(schema: Mapping[str, Any], objects: dict[str, RecordType], path: str) -
     if record is not None:
         if record not in objects:
             raise _bad(path, f"schema.record {record!r} is not among schema.objects")
+        event = schema.get("event")
+        if event is not None and event not in objects:
+            raise _bad(path, f"schema.event {event!r} is not among schema.objects")
         return TypeEnv.for_record(
             objects,
             record,
             change_context=bool(schema.get("change_context")),
             extra=variables,
+            event_type=objects[event] if event is not None else None,
         )
     return TypeEnv(objects=objects, variables=variables)
 
@@ -140,6 +146,10 @@ def _context(
     old = spec.get("old")
     if old is not None and env.record is not None:
         old = coerce_bindings(env.record, old, objects)
+    event = spec.get("event")
+    event_type = env.variables.get("event")
+    if event is not None and isinstance(event_type, RecordType):
+        event = coerce_bindings(event_type, event, objects)
     user = spec.get("user")
     if user is not None:
         user_type = env.variables.get("user", DEFAULT_USER_TYPE)
@@ -158,6 +168,7 @@ def _context(
         old=old,
         changed=frozenset(spec.get("changed") or ()),
         user=user,
+        event=event,
     )
 
 

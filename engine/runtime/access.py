@@ -21,17 +21,19 @@ from typing import Any
 from sqlalchemy import ColumnElement, false, or_, select, true
 
 from engine.errors import FieldIssue, Forbidden, NotFound, ValidationFailed, did_you_mean
+from engine.objects.dsl_types import record_types
 from engine.objects.filter_sql import filter_condition
 from engine.objects.model import ObjectType, frozen_map
 from engine.objects.permissions import ACTIONS, ADMIN_ROLE, Grant, RecordFilter
 from engine.objects.validation import RecordValidator
 from engine.packs.registry import Registry
-from engine.rules_dsl import EvalContext
+from engine.rules_dsl import EvalContext, RecordType
 from engine.runtime.audit import HistoryEntry
 from engine.runtime.list_query import parse_list_params
 from engine.runtime.principal import Principal
 from engine.runtime.records import RecordPage, RecordService
 from engine.runtime.transitions import AvailableTransitions, TransitionService
+from engine.runtime.user_writes import OwnedFields, ReadableReferences
 from engine.workflows.state_machine import Transition
 
 __all__ = ["AccessControl", "UserAccess", "ObjectAccess"]
@@ -40,8 +42,10 @@ __all__ = ["AccessControl", "UserAccess", "ObjectAccess"]
 @dataclass(frozen=True, slots=True)
 class ObjectAccess:
     """What a set of roles may do with one object: per action ``True``, ``False`` or the
-    filters of which one must hold; the fields hidden and read-only; the object as they see
-    it (hidden fields left out) and validators over that view."""
+    filters of which one must hold; the fields hidden and read-only (``read_only`` for those
+    who update, ``create_read_only`` for those who create: where such a field is filled from
+    the user, they may not give it); the object as they see it (hidden fields left out) and
+    validators over that view."""
 
     obj: ObjectType
     grants: Mapping[str, bool | tuple[RecordFilter, ...]]
@@ -50,6 +54,7 @@ class ObjectAccess:
     view: ObjectType
     create_validator: RecordValidator
     update_validator: RecordValidator
+    create_read_only: frozenset[str] = frozenset()
 
     @property
     def any_grant(self) -> bool:
@@ -102,7 +107,9 @@ class AccessControl:
         self.registry = registry
         self.records = records
         self.transitions = transitions
+        self.owned = OwnedFields(registry.access.user_defaults)
         self._cache: dict[tuple[str, frozenset[str]], ObjectAccess] = {}
+        self._rule_types: dict[frozenset[str], Mapping[str, RecordType]] = {}
 
     def object_access(self, object_name: str, roles: frozenset[str]) -> ObjectAccess:
         key = (object_name, roles)
@@ -114,6 +121,7 @@ class AccessControl:
             grants: dict[str, bool | tuple[RecordFilter, ...]] = dict.fromkeys(ACTIONS, True)
             hidden: frozenset[str] = frozenset()
             read_only: frozenset[str] = frozenset()
+            create_read_only: frozenset[str] = frozenset()
         else:
             perms = [r.objects[obj.name] for name in sorted(roles)
                      if (r := self.registry.access.roles.get(name)) and obj.name in r.objects]
@@ -125,13 +133,30 @@ class AccessControl:
             writers = [p for p in perms if p.update is not False]
             read_only = (frozenset.intersection(*(p.read_only for p in writers))
                          if writers else frozenset())
+            creators = [p for p in perms if p.create is not False]
+            create_read_only = (frozenset.intersection(*(p.read_only for p in creators))
+                                if creators else frozenset())
         view = _without(obj, hidden, frozenset())
         access = ObjectAccess(
             obj=obj, grants=frozen_map(grants), hidden=hidden, read_only=read_only,
             view=view, create_validator=RecordValidator(view),
-            update_validator=RecordValidator(_without(obj, hidden, read_only)))
+            update_validator=RecordValidator(_without(obj, hidden, read_only)),
+            create_read_only=create_read_only)
         self._cache[key] = access
         return access
+
+    def rule_types(self, roles: frozenset[str]) -> Mapping[str, RecordType]:
+        """The objects as rules written by ``roles`` may see them: those they may read, each
+        without the fields hidden from them (admins: every object and field)."""
+        cached = self._rule_types.get(roles)
+        if cached is None:
+            views = {}
+            for name in self.registry.objects:
+                access = self.object_access(name, roles)
+                if access.grants["read"] is not False:
+                    views[name] = access.view
+            cached = self._rule_types[roles] = frozen_map(record_types(views))
+        return cached
 
     def for_user(self, principal: Principal) -> UserAccess:
         return UserAccess(self, principal)
@@ -146,6 +171,9 @@ class UserAccess:
         self._transitions = control.transitions
         self.principal = principal
         self._user = principal.dsl_user()
+        self._references = ReadableReferences(
+            self._records.database, self._records.table,
+            lambda name: self.scope(control.object_access(name, principal.roles), "read"))
 
     # -- what the user may see -----------------------------------------------------------
 
@@ -162,6 +190,11 @@ class UserAccess:
                   if self._control.object_access(n, self.principal.roles).any_grant]
         raise NotFound(f"unknown object '{object_name}'{did_you_mean(object_name, usable)}",
                        code="unknown_object")
+
+    def rule_types(self) -> Mapping[str, RecordType]:
+        """The objects and fields the principal's rules may name (see
+        :meth:`AccessControl.rule_types`)."""
+        return self._control.rule_types(self.principal.roles)
 
     def readable_objects(self) -> builtins.list[ObjectAccess]:
         """The objects the principal may read, in the packs' order."""
@@ -190,6 +223,26 @@ class UserAccess:
             f"your roles ({roles}) may not {action} {access.obj.name} records{why}",
             code="permission_denied")
 
+    @staticmethod
+    def _filters_refusing(access: ObjectAccess, action: str) -> str:
+        """Which rule refused a write: the role filters of ``action`` the values had to match,
+        leaving out any that reads a field hidden from the user."""
+        grant = access.grants[action]
+        if not isinstance(grant, tuple):
+            return ""
+        shown = [f"'{' '.join(f.source.split())}'" for f in grant
+                 if not {p.split(".")[0] for p in f.check.paths_read} & access.hidden]
+        if len(shown) < len(grant) or not shown:
+            return ""
+        return f": the record must match {' or '.join(shown)} (your roles' {action} rule)"
+
+    @contextmanager
+    def _context(self) -> Iterator[EvalContext]:
+        """Rules evaluated for the principal now, following references on one connection."""
+        with self._records.database.connect() as conn:
+            yield EvalContext(now=self._records.clock.now(),
+                              load=self._records.loader(conn), user=self._user)
+
     def _row(self, access: ObjectAccess, record_id: int) -> dict[str, Any]:
         """The record in storage form if the principal may read it, else ``record_not_found``."""
         table = self._records.table(access.obj.name)
@@ -215,9 +268,7 @@ class UserAccess:
         grant = access.grants[action]
         if grant is True or grant is False:
             return grant
-        with self._records.database.connect() as conn:
-            ctx = EvalContext(now=self._records.clock.now(),
-                              load=self._records.loader(conn), user=self._user)
+        with self._context() as ctx:
             return any(f.check.evaluate(row, ctx) is True for f in grant)
 
     @staticmethod
@@ -272,11 +323,21 @@ class UserAccess:
         if access.grants["create"] is False:
             raise self._denied(access, "create")
         self._refuse_keys(access, payload, access.hidden)
+        owned = self._control.owned
+        if owned.fills(access.obj.name):
+            with self._context() as ctx:
+                payload = owned.fill(access.obj, payload, access.create_read_only, ctx)
+        # References first: the create rule may read through them (ticket.customer), and a
+        # record the user may not read must answer like a missing one, not pass or fail it.
+        self._references.check(access.obj, payload)
         if access.grants["create"] is not True:
-            values = self._converted(access.create_validator.validate_create, payload)
+            # Hidden keys the user gave are refused above; filled ones are the engine's.
+            validator = self._records.compiled(access.obj.name).validator
+            values = self._converted(validator.validate_create, payload)
             row = dict.fromkeys(access.obj.fields) | (values or {})
             if values is not None and not self._holds(access, "create", row):
-                raise self._denied(access, "create", " with these values")
+                raise self._denied(access, "create", " with these values"
+                                   + self._filters_refusing(access, "create"))
         with _no_hidden_names(access):
             record = self._records.create(access.obj.name, payload, self.principal.name)
         return self.strip(access, record)
@@ -288,10 +349,12 @@ class UserAccess:
         if not self._may(access, "update", record_id):
             raise self._denied(access, "update", f" such as {access.obj.name} {record_id}")
         self._refuse_keys(access, patch, access.hidden | access.read_only)
+        self._references.check(access.obj, patch, current=row)
         if access.grants["update"] is not True:
             changes = self._converted(access.update_validator.validate_update, patch)
             if changes is not None and not self._holds(access, "update", row | changes):
-                raise self._denied(access, "update", " into one with these values")
+                raise self._denied(access, "update", " into one with these values"
+                                   + self._filters_refusing(access, "update"))
         with _no_hidden_names(access):
             record = self._records.update(access.obj.name, record_id, patch,
                                           expected_version=expected_version,
@@ -362,7 +425,7 @@ class UserAccess:
     def transition(self, object_name: str, record_id: int, name: str, *,
                    values: Mapping[str, Any], expected_version: int) -> dict[str, Any]:
         access = self.access(object_name)
-        self._row(access, record_id)
+        row = self._row(access, record_id)
         if not self._may(access, "update", record_id):
             raise self._denied(access, "update", f" such as {access.obj.name} {record_id}")
         machine = self._transitions.machine(access.obj.name)
@@ -373,6 +436,7 @@ class UserAccess:
                 f"{', '.join(sorted(self.principal.roles)) or 'none'}",
                 code="transition_forbidden")
         self._refuse_keys(access, values, access.hidden | access.read_only)
+        self._references.check(access.obj, values, current=row)
         with _no_hidden_names(access):
             record = self._transitions.transition(
                 access.obj.name, record_id, name, values=values,

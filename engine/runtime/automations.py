@@ -27,7 +27,7 @@ from sqlalchemy import select
 
 from engine.errors import FlowdeskError
 from engine.packs.registry import Registry
-from engine.rules_dsl import EvalContext
+from engine.rules_dsl import EvalContext, coerce_bindings
 from engine.runtime.automation_actions import ActionPerformer, ActionState
 from engine.runtime.events import RecordEvent
 from engine.runtime.outbox import Job, JobHandler, Outbox
@@ -242,7 +242,8 @@ class AutomationRunner:
         """When a timer counting ``trigger.after`` from ``anchor`` fires."""
         if trigger.calendar is None:
             return anchor + trigger.after
-        # The compiler allows business time forward only.
+        # A negative ``after`` counts working time back from the anchor ("a business day
+        # before the visit").
         return self.registry.calendars[trigger.calendar].add(anchor, trigger.after)
 
     def run_timer(self, job: Job, uow: UnitOfWork) -> None:
@@ -269,8 +270,10 @@ class AutomationRunner:
 
     def _run_unchanged(self, uow: UnitOfWork, a: Automation, row: dict[str, Any],
                        event: Mapping[str, Any] | None) -> None:
+        # An engine event's fields (event.metric...) are typed for conditions and values.
+        typed = None if event is None else coerce_bindings(auto.EVENT_TYPE, event)
         ctx = EvalContext(now=uow.now, load=self.records.loader(uow.conn),
-                          user=_system_user(uow.actor))
+                          user=_system_user(uow.actor), event=typed)
         if a.holds(row, ctx):
             self._run(uow, a, row, 1, None, ctx, event)
             self.settle(uow)

@@ -36,7 +36,8 @@ from engine.runtime.queries import count_select, page_select
 from engine.runtime.unit_of_work import UnitOfWork, unit_of_work
 from engine.workflows.state_machine import StateMachine
 
-__all__ = ["RecordService", "RecordPage", "MAX_ACTOR_LENGTH", "status_field_managed"]
+__all__ = ["RecordService", "RecordPage", "MAX_ACTOR_LENGTH", "status_field_managed",
+           "reference_not_found"]
 
 MAX_ACTOR_LENGTH = 128
 
@@ -50,6 +51,12 @@ def status_field_managed(machine: StateMachine, where: tuple[str, ...] = ()) -> 
                     "status_field_managed")],
         code="status_field_managed",
     )
+
+
+def reference_not_found(field: str, target: str, record_id: Any) -> FieldIssue:
+    """The one answer to a reference whose record is missing, or that the writer may not read
+    (:mod:`engine.runtime.user_writes`): the two must not be told apart."""
+    return FieldIssue((field,), f"no {target} with id {record_id}", "reference_not_found")
 
 
 class RecordIndex(Protocol):
@@ -196,9 +203,7 @@ class RecordService:
             if value is None or target is None:
                 continue
             if conn.execute(target.exists_by_id, {"id": value}).first() is None:
-                issues.append(
-                    FieldIssue((name,), f"no {target_name} with id {value}", "reference_not_found")
-                )
+                issues.append(reference_not_found(name, target_name, value))
         if issues:
             raise ValidationFailed(issues)
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from engine.errors import SourcePos
 from engine.objects.model import Text
-from engine.rules_dsl import CompiledExpression
+from engine.rules_dsl import DATETIME, INTEGER, STRING, CompiledExpression, RecordType
 from engine.workflows.state_machine import SetFields
 from engine.workflows.templates import TextTemplate
 
@@ -22,8 +22,15 @@ __all__ = [
     "OnCreated", "OnUpdated", "OnTransitioned", "AfterTime", "OnSchedule", "OnEvent", "Trigger",
     "TakeTransition", "Assign", "Comment", "SendEmail", "CallWebhook", "CreateRecord",
     "UpdateRelated", "Notify", "Route", "CallAction", "AutomationAction", "Automation",
-    "MAX_CASCADE_DEPTH",
+    "MAX_CASCADE_DEPTH", "EVENT_TYPE",
 ]
+
+#: What an engine event (``sla_warning``, ``sla_breached``) says, as the conditions of the
+#: automations it triggers read it: ``event.metric == "arrival"``.
+EVENT_TYPE = RecordType("event", {
+    "name": STRING, "metric": STRING, "policy": STRING, "percent": INTEGER, "target": INTEGER,
+    "due_at": DATETIME,
+})
 
 #: How deep automations may trigger each other inside one command: a change made by an
 #: automation is depth 1, a change it causes is depth 2, and so on. Past it the cascade stops and

@@ -251,3 +251,20 @@ def test_an_overlay_from_the_database_merges_like_a_file() -> None:
     assert str(result.document.pos(("rules", 1))) == "designer overlay 7:1:1"
     assert str(result.document.pos(("rules", 0, "when"))) == "base:1:1"
     assert base.data["rules"][1]["when"] == "false"  # the base document is left as it was
+
+
+def test_a_time_triggers_after_is_data_not_a_position_marker(tmp_path: Path) -> None:
+    write_pack(tmp_path, {**BASE, "automations/close.yaml": """
+        automation: close_late
+        object: case
+        when: {type: time, field: created_at, after: 7d}
+        actions: [{type: comment, text: late}]
+        """}, name="base")
+    ext = write_pack(tmp_path, {"pack.yaml": "name: ext\nextends: [base]\n",
+                                "automations/close.yaml": """
+        extend: close_late
+        when: {after: 30d}
+        """}, name="ext")
+    chosen, problems = latest_by_name(load_packs([ext]), "automations", "automation")
+    assert problems == []
+    assert chosen[0].doc.data["when"] == {"type": "time", "field": "created_at", "after": "30d"}
