@@ -191,7 +191,7 @@ class FieldSpec(_Spec):
     (e.g. ``purchase_amount / purchase_frequency``). Computed fields are read-only to users;
     the expression must have the field's type."""
     from_user: str | None = None
-    """A rule-DSL expression over the signed-in user (``user.name``, ``user.customer``) that
+    """A rule-DSL expression over the signed-in user (``user.name``, ``user.site``) that
     fills this field when a user creates a record without giving it. A role that lists the
     field in its ``read_only`` may not give it at all: the engine owns it for that role (a
     message's author cannot be forged). Records made by automations and intake take
