@@ -359,7 +359,7 @@ class MailIntake:
         channel = self.channel(channel_name)
         if status is not None and status not in INBOUND_STATUSES:
             raise BadRequest(f"status must be one of {', '.join(INBOUND_STATUSES)}, got "
-                             f"{status!r}", code="invalid_filter")
+                             f"{status!r}", code="inbound_bad_status")
         i = self.inbound
         query = select(*[c for c in i.c if c.name != "raw"]).where(i.c.channel == channel.name)
         if status is not None:
