@@ -34,6 +34,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/records.py
 	$(BIN)/python bench/dsl.py
 	$(BIN)/python bench/access.py
+	$(BIN)/python bench/user_writes.py
 	$(BIN)/python bench/sla_routing.py
 	$(BIN)/python bench/workflows.py
 
