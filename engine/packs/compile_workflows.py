@@ -17,7 +17,7 @@ from engine.objects.model import FieldType, ObjectType, Text, frozen_map
 from engine.packs.compile_objects import text_of
 from engine.packs.compile_rules import dsl_problem
 from engine.packs.loader import LoadedPack, latest_by_name, unknown_object
-from engine.packs.models import ActionSpec, DslText, WorkflowSpec
+from engine.packs.models import ActionSpec, DslText, TransitionSpec, WorkflowSpec
 from engine.packs.source import SourceDocument
 from engine.rules_dsl import (
     BOOLEAN,
@@ -37,6 +37,7 @@ from engine.workflows.state_machine import (
     State,
     StateMachine,
     Transition,
+    TransitionCheck,
 )
 
 __all__ = ["compile_workflows", "why_not_settable", "dsl_text"]
@@ -166,6 +167,7 @@ class _Compiler:
                 roles=tuple(t.roles), require=tuple(t.require),
                 actions=(set_action,) if set_action is not None else (),
                 pos=self.doc.pos(path),
+                checks=self.checks(t, path),
             )
         if len(self.problems) > self.before:
             return None
@@ -234,6 +236,35 @@ class _Compiler:
             self.bad("workflow_field_not_settable", f"{what}: '{fname}' {why}", path)
             return False
         return True
+
+    def checks(self, t: TransitionSpec, path: tuple[Any, ...]) -> tuple[TransitionCheck, ...]:
+        out: list[TransitionCheck] = []
+        seen: set[str] = set()
+        for i, spec in enumerate(t.checks):
+            where = (*path, "checks", i)
+            if spec.name in seen:
+                self.bad("workflow_duplicate_check",
+                         f"transition '{t.name}' has two checks named '{spec.name}'",
+                         (*where, "name"))
+                continue
+            seen.add(spec.name)
+            for j, fname in enumerate(spec.fields):
+                if fname not in self.obj.fields:
+                    self.bad("workflow_unknown_field",
+                             f"check '{spec.name}' shows its message at unknown field "
+                             f"'{fname}'{did_you_mean(fname, self.obj.fields)}",
+                             (*where, "fields", j))
+            try:
+                check = compile_expression(dsl_text(spec.rule), self.env, expected=BOOLEAN,
+                                           functions=self.functions)
+            except DslError as exc:
+                self.problems.append(dsl_problem(exc, self.doc, (*where, "rule"),
+                                                 f"check '{spec.name}'"))
+                continue
+            out.append(TransitionCheck(
+                name=spec.name, check=check, message=text_of(spec.message, spec.name)
+                or Text(spec.name), fields=tuple(spec.fields), pos=self.doc.pos(where)))
+        return tuple(out)
 
     def guard(self, text: str, path: tuple[Any, ...]) -> Guard | None:
         try:

@@ -32,6 +32,7 @@ __all__ = [
     "ActionSpec",
     "StateSpec",
     "TransitionSpec",
+    "TransitionCheckSpec",
     "WorkflowSpec",
     "DslText",
     "DurationText",
@@ -413,6 +414,28 @@ class StateSpec(_Spec):
     )
 
 
+class TransitionCheckSpec(_Spec):
+    """A check a transition must pass before it is saved: a rule over the record as the
+    transition would leave it (values given, ``set`` and state actions applied), which may read
+    related records (``ticket.status``) and the acting user. A check that does not hold refuses
+    the command with its message (422 ``validation_failed``, issue type ``transition_check``)
+    and nothing is written."""
+
+    name: Identifier
+    """The check's name; an extending pack replaces or removes a check by its name."""
+    rule: DslText
+    """A boolean rule-DSL expression that must hold, e.g. ``report != null and
+    len(report) >= 20``. Null counts as not holding."""
+    message: Label
+    """What the user is told when it does not hold."""
+    fields: list[Identifier] = Field(default_factory=list)
+    """The fields the message is shown next to (empty: the whole record)."""
+
+    _coerce_label = field_validator("message", mode="before")(
+        classmethod(lambda cls, v: _label_from_str(v))
+    )
+
+
 class TransitionSpec(_Spec):
     """A move from one or more states to another that users (or later automations) take."""
 
@@ -436,6 +459,10 @@ class TransitionSpec(_Spec):
     A read-only field listed here may be given through the transition."""
     set_: dict[Identifier, DslText] = Field(default_factory=dict, alias="set")
     """Fields to set: field name → rule-DSL expression, e.g. ``closed_at: now()``."""
+    checks: list[TransitionCheckSpec] = Field(default_factory=list)
+    """Checks the record must pass before the transition is saved, each refusing the
+    command with its own message (after the guard, which only says whether the transition is
+    available)."""
 
     model_config = ConfigDict(
         extra="forbid", frozen=True, populate_by_name=True, use_attribute_docstrings=True
@@ -451,7 +478,8 @@ class WorkflowSpec(_Spec):
     pack's workflow with the same name replaces the base pack's whole; a file that says
     ``extend: <workflow>`` adds states and transitions or changes them by name instead."""
 
-    merge_keys: ClassVar[MergeKeys] = MergeKeys("workflow", {"transitions": "name"})
+    merge_keys: ClassVar[MergeKeys] = MergeKeys(
+        "workflow", {"transitions": "name", "transitions.[].checks": "name"})
 
     workflow: Identifier
     """The workflow's name."""

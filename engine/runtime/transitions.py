@@ -196,6 +196,7 @@ class TransitionService:
             action.run(new, ctx)
         if not c.rules.empty:
             c.rules.apply(new, creating=False, now=uow.now, load=records.loader(uow.conn))
+        _check(t, new, ctx)
         what = f"transition '{t.name}': {state} -> {t.to}"
         new_json, changed = self._write(uow, c, record_id, old, new, old["version"],
                                         note=f"{what} ({note})" if note else what)
@@ -219,6 +220,16 @@ class TransitionService:
         if not changed:
             uow.log(c.name, record_id, "transition", note=note)
         return new_json, changed
+
+
+def _check(t: Transition, new: Mapping[str, Any], ctx: EvalContext) -> None:
+    """Refuse the transition, with each failing check's message at its fields, unless the
+    record as the transition leaves it passes every check."""
+    issues = [FieldIssue((f,) if f else (), check.message.en, "transition_check")
+              for check in t.checks if not check.holds(new, ctx)
+              for f in (check.fields or ("",))]
+    if issues:
+        raise ValidationFailed(issues)
 
 
 def _writable(obj: ObjectType, names: list[str]) -> ObjectType:

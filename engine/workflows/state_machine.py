@@ -17,7 +17,8 @@ from engine.errors import SourcePos
 from engine.objects.model import Text
 from engine.rules_dsl import CompiledExpression, EvalContext
 
-__all__ = ["SetFields", "Action", "State", "Guard", "Transition", "StateMachine", "ANY_STATE"]
+__all__ = ["SetFields", "Action", "State", "Guard", "TransitionCheck", "Transition",
+           "StateMachine", "ANY_STATE"]
 
 #: ``from: "*"``: every state that is not final, except the transition's own target.
 ANY_STATE = "*"
@@ -71,6 +72,22 @@ class Guard:
 
 
 @dataclass(frozen=True, slots=True)
+class TransitionCheck:
+    """A check a transition must pass before it is saved; when ``check`` does not hold the
+    command is refused with ``message`` at ``fields``."""
+
+    name: str
+    check: CompiledExpression
+    message: Text
+    fields: tuple[str, ...] = ()
+    pos: SourcePos | None = _field(default=None, compare=False)
+
+    def holds(self, row: Any, ctx: EvalContext) -> bool:
+        """Whether the record passes (null counts as not passing)."""
+        return self.check.evaluate(row, ctx) is True
+
+
+@dataclass(frozen=True, slots=True)
 class Transition:
     name: str
     #: The states it leaves; ``None`` for ``from: "*"`` (every state that is not final,
@@ -83,6 +100,7 @@ class Transition:
     require: tuple[str, ...] = ()
     actions: tuple[Action, ...] = ()
     pos: SourcePos | None = _field(default=None, compare=False)
+    checks: tuple[TransitionCheck, ...] = ()
 
     def leaves(self, state: str, states: Mapping[str, State]) -> bool:
         """Whether the transition may be taken from ``state``."""
