@@ -27,6 +27,7 @@ from engine.api.routing import routing_router
 from engine.api.rules import rules_router
 from engine.api.search import search_router
 from engine.api.sla import sla_router
+from engine.api.surveys import surveys_router
 from engine.api.transitions import transitions_router
 from engine.api.trusted_proxies import TrustedProxies
 from engine.api.views import related_router, views_router
@@ -78,6 +79,7 @@ def create_app(
     app.include_router(related_router(runtime))
     app.include_router(bulk_router(runtime))
     app.include_router(macros_router(runtime))
+    app.include_router(surveys_router(runtime))
     app.include_router(channels_router(runtime))
     app.state.runtime = runtime
     app.state.public_rate_limiter = RequestRateLimiter(runtime.clock, limit=public_rate_limit)

@@ -41,7 +41,9 @@ PUBLIC_ROUTES = frozenset({("GET", "/api/health"), ("POST", "/api/auth/login"),
                            ("GET", "/api/public/{object_name}/{record_id}"),
                            ("POST", "/api/public/{object_name}/{record_id}/votes"),
                            # engine/api/channels.py: a relay sends the channel's own token
-                           ("POST", "/api/channels/{name}/inbound")})
+                           ("POST", "/api/channels/{name}/inbound"),
+                           # engine/api/surveys.py: the signed link is the credential
+                           ("GET", "/api/surveys/{token}"), ("POST", "/api/surveys/{token}")})
 #: Routes under these prefixes are for admins only (role ``admin`` and scope ``admin``).
 ADMIN_PREFIXES = ("/api/admin/", "/api/jobs")
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

@@ -18,6 +18,7 @@ from engine.packs.compile_reports import compile_reports
 from engine.packs.compile_roles import compile_roles, compile_user_type
 from engine.packs.compile_routing import compile_routing
 from engine.packs.compile_sla import compile_sla
+from engine.packs.compile_surveys import compile_surveys
 from engine.packs.compile_views import compile_related, compile_views
 from engine.packs.compile_workflows import compile_workflows
 from engine.packs.loader import LoadedPack, load_packs
@@ -80,6 +81,8 @@ def compile_registry(packs: list[LoadedPack], *, actions: ActionRegistry | None 
     problems += view_problems + related_problems
     macros, macro_problems = compile_macros(packs, objects, declared, workflows)
     problems += macro_problems
+    surveys, survey_problems = compile_surveys(packs, objects, declared, forms, functions)
+    problems += survey_problems
     if problems:
         raise PackError(problems)
     infos = tuple(
@@ -97,4 +100,4 @@ def compile_registry(packs: list[LoadedPack], *, actions: ActionRegistry | None 
                     slas=frozen_map(slas), reports=frozen_map(reports),
                     channels=frozen_map(channels),
                     views=frozen_map(views), related=frozen_map(related),
-                    macros=frozen_map(macros))
+                    macros=frozen_map(macros), surveys=frozen_map(surveys))

@@ -62,7 +62,9 @@ ENGINE_EVENTS: Mapping[str, str] = {
 
 #: What a template may read: the record (and the record before the change), when, who, and
 #: which automation is running.
-TEMPLATE_ROOTS = ("record", "old", "now", "actor", "automation", "object", "event", "sla")
+#: ``survey_link`` is the engine's template function ``survey_link('<kind>')`` (surveys/).
+TEMPLATE_ROOTS = ("record", "old", "now", "actor", "automation", "object", "event", "sla",
+                  "survey_link")
 
 _CHANGE_TRIGGERS = (CreatedTrigger, UpdatedTrigger, TransitionedTrigger)
 _TEXT_TYPES = (FieldType.STRING, FieldType.TEXT, FieldType.EMAIL, FieldType.URL, FieldType.PHONE)

@@ -20,6 +20,7 @@ from engine.packs.routing_models import RoutingSpec
 from engine.packs.sla_models import SlaSpec
 from engine.packs.source import SourceDocument, load_yaml_document
 from engine.packs.spec_errors import validate_spec
+from engine.packs.survey_models import SurveySpec
 from engine.packs.view_models import RelatedSpec, ViewSpec
 
 __all__ = ["LoadedPack", "SpecFile", "load_packs", "latest_by_name", "unknown_object",
@@ -37,7 +38,7 @@ PACK_FOLDERS: dict[str, type] = {
     "routing": RoutingSpec,
     "reports": ReportSpec,
     "channels": ChannelSpec,
-    "views": ViewSpec, "related": RelatedSpec, "macros": MacrosSpec,
+    "views": ViewSpec, "related": RelatedSpec, "macros": MacrosSpec, "surveys": SurveySpec,
 }
 
 

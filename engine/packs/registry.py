@@ -14,6 +14,7 @@ from engine.objects.macro_definition import MacroSetup
 from engine.objects.model import FormDef, ObjectType, Text, frozen_map
 from engine.objects.permissions import AccessPolicy
 from engine.objects.report_definition import Report
+from engine.objects.survey_definition import SurveyKind
 from engine.objects.view_definition import RelatedView, View
 from engine.packs.channel_definition import EmailChannel
 from engine.rules_dsl import FunctionRegistry
@@ -67,6 +68,8 @@ class Registry:
     related: Mapping[str, RelatedView] = field(default_factory=frozen_map)
     #: where each object's macros live and what applying one does (``macros/``)
     macros: Mapping[str, MacroSetup] = field(default_factory=frozen_map)
+    #: survey link kinds by name (``surveys/``): what an answer by link becomes
+    surveys: Mapping[str, SurveyKind] = field(default_factory=frozen_map)
 
     def object(self, name: str) -> ObjectType:
         """The object named ``name``; :class:`NotFound` (with a suggestion) when there is none."""

@@ -75,6 +75,8 @@ class ActionPerformer:
             registry, records, transitions, outbox)
         self.actions, self.sla, self.router = actions, sla, router
         self._directory = DeskDirectory()
+        #: name -> (object, record id, now) -> a function templates may call
+        self._template_functions: dict[str, Callable[[str, int, datetime], Any]] = {}
         self._perform: dict[type, Callable[[UnitOfWork, Automation, Any, ActionState, int],
                                            None]] = {
             SetFields: self._set, auto.Assign: self._assign,
@@ -83,6 +85,13 @@ class ActionPerformer:
             auto.CreateRecord: self._create_record, auto.UpdateRelated: self._update_related,
             auto.Notify: self._notify, auto.Route: self._route, auto.CallAction: self._call,
         }
+
+    def add_template_function(self, name: str,
+                              make: Callable[[str, int, datetime], Any]) -> None:
+        """Let templates call ``name(...)``: ``make(object, record_id, now)`` gives the
+        function for the record a template is rendered about (the engine factory wires
+        ``survey_link`` this way)."""
+        self._template_functions[name] = make
 
     def perform(self, uow: UnitOfWork, automation: Automation, action: Any,
                 state: ActionState, index: int) -> None:
@@ -127,7 +136,9 @@ class ActionPerformer:
                 "now": uow.now, "actor": uow.actor, "automation": a.name, "object": a.object,
                 "event": s.event or {},
                 "sla": self.sla.template_values(uow.conn, a.object, record_id, uow.now)
-                if self.sla is not None and self.sla.definition(a.object) else {}}
+                if self.sla is not None and self.sla.definition(a.object) else {},
+                **{name: make(a.object, record_id, uow.now)
+                   for name, make in self._template_functions.items()}}
 
     def _comment(self, uow: UnitOfWork, a: Automation, action: auto.Comment,
                  s: ActionState, i: int) -> None:

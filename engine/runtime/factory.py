@@ -34,6 +34,7 @@ from engine.runtime.outbox import JobHandler, Outbox
 from engine.runtime.records import RecordService
 from engine.runtime.routing import Router
 from engine.runtime.sla import SlaService
+from engine.runtime.surveys import BASE_URL_ENV, DEFAULT_BASE_URL, SurveyLinks
 from engine.runtime.transitions import TransitionService
 from engine.search import SearchIndexWriter
 from engine.workflows.action_registry import ActionRegistry, load_entry_point_actions
@@ -69,6 +70,8 @@ class Runtime:
     access: AccessControl
     #: Queues and assignment: routes records, agents' profiles and availability.
     router: Router
+    #: Signs survey links (``survey_link()`` in templates) and reads them back.
+    survey_links: SurveyLinks | None = None
 
     def close(self) -> None:
         """Release the database connections."""
@@ -124,8 +127,16 @@ def build_runtime(
     records.on_changes(automations.settle, automations.watched)
     handlers.update(automations.job_handlers())
     handlers.update(job_handlers or {})
+    # Survey links are signed with the configured key (given, else $FLOWDESK_SECRET_KEY, as
+    # a worker has it), so the server reads the links a worker's emails carry.
+    link_key = secret_key or environ.get("FLOWDESK_SECRET_KEY", "").strip().encode()
+    secret_key = secret_key or secrets.token_bytes(32)
     auth = build_authentication(registry, database, clock, audit,
-                                secret_key or secrets.token_bytes(32), hasher=password_hasher)
+                                secret_key, hasher=password_hasher)
+    survey_links = SurveyLinks(registry, link_key or secret_key,
+                               environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL)
+    automations.performer.add_template_function("survey_link",
+                                                 survey_links.template_function)
     return Runtime(
         registry,
         database,
@@ -140,6 +151,7 @@ def build_runtime(
         router=router,
         automations=automations,
         sla=sla,
+        survey_links=survey_links,
     )
 
 

@@ -12,6 +12,7 @@ from engine.objects.storage.identity_tables import add_identity_tables
 from engine.objects.storage.job_table import add_job_table
 from engine.objects.storage.search_table import add_search_table
 from engine.objects.storage.sla_table import add_sla_table
+from engine.objects.storage.survey_table import add_survey_table
 
 __all__ = ["add_system_tables", "AUDIT", "MIGRATIONS"]
 
@@ -53,3 +54,4 @@ def add_system_tables(metadata: MetaData) -> None:
     add_sla_table(metadata)
     add_channel_tables(metadata)
     add_search_table(metadata)
+    add_survey_table(metadata)
