@@ -27,9 +27,10 @@ def test_supervisor_sees_the_reports_as_charts(page: Any, service_desk: Desk) ->
 
 def test_equipment_loans_render_and_a_transition_works(page: Any, loans_desk: Desk) -> None:
     runtime = loans_desk.runtime
-    item = runtime.records.create("equipment", {"name": "Projector P5", "serial": "PRJ-5", "category": "other"},
-                                  "lender")
-    person = runtime.records.create("borrower", {"name": "Wang Fang", "email": "wang.fang@example.com"}, "lender")
+    item = runtime.records.create(
+        "equipment", {"name": "Projector P5", "serial": "PRJ-5", "category": "other"}, "lender")
+    person = runtime.records.create(
+        "borrower", {"name": "Wang Fang", "email": "wang.fang@example.com"}, "lender")
     loan = runtime.records.create("loan", {"equipment": item["id"], "borrower": person["id"],
                                            "borrowed_at": "2026-06-01T02:00:00Z",
                                            "due_back": date(2026, 6, 8).isoformat()}, "lender")
