@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 from playwright.sync_api import expect
+from sqlalchemy import select
 
 from tests.browser.desk_server import Desk, sign_in
 
@@ -83,3 +84,42 @@ def test_fields_hidden_from_customers_are_neither_in_the_page_nor_in_its_answers
     assert not hidden & keys, f"hidden fields in the portal's answers: {hidden & keys}"
     html = page.content()
     assert not [f for f in hidden if f'id="root_{f}"' in html or f'"{f}"' in html]
+
+
+def _survey_path_in_newest_email(desk: Desk) -> str:
+    table = desk.runtime.outbox.table
+    with desk.runtime.database.connect() as conn:
+        payloads = conn.execute(select(table.c.payload).where(table.c.kind == "email")
+                                .order_by(table.c.id.desc())).scalars().all()
+    for payload in payloads:
+        data = payload if isinstance(payload, dict) else json.loads(payload)
+        found = re.search(r"/portal/survey/[A-Za-z0-9_.~-]+", data.get("body", ""))
+        if found:
+            return found.group(0)
+    raise AssertionError("no email carries a survey link")
+
+
+def test_customer_answers_the_satisfaction_survey_from_the_link_in_the_email(
+    page: Any, service_desk: Desk
+) -> None:
+    runtime = service_desk.runtime
+    customer = runtime.auth.users.by_name(service_desk.logins["customer"][0])
+    assert customer is not None
+    contact = runtime.records.create("contact", {
+        "name": "Li Ming", "email": "li.ming@example.com",
+        "customer": customer.attributes["customer"]}, "admin")
+    ticket = runtime.records.create("ticket", {
+        "subject": "Badge printer jams", "priority": "P3", "contact": contact["id"],
+        "customer": customer.attributes["customer"]}, "admin")
+    for step in ("start", "resolve"):
+        ticket = runtime.transitions.transition("ticket", ticket["id"], step, actor="admin",
+                                                expected_version=ticket["version"])
+    path = _survey_path_in_newest_email(service_desk)
+
+    page.goto(service_desk.url + path)  # no sign-in: the link is the credential
+    expect(page.get_by_role("heading", name="How did we do?")).to_be_visible()
+    page.get_by_label(re.compile("Score")).fill("5")
+    page.get_by_role("button", name="Submit").click()
+    expect(page.get_by_role("status")).to_contain_text("Thank you for your answer.")
+    page.reload()
+    expect(page.get_by_role("alert")).to_contain_text("already answered")
