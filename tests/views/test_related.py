@@ -116,3 +116,27 @@ def test_the_loans_pack_declares_its_own_related_view(loans_desk: Desk) -> None:
     points = sections["loans_per_month"]["aggregate"]["points"]
     assert [p["month"] for p in points][-2:] == ["2026-02", "2026-03"]
     assert points[-1]["value"] == 2
+
+
+def test_a_section_through_a_reference_lists_the_record_it_points_at(loans_desk: Desk) -> None:
+    d = loans_desk
+    kit = d.create("equipment", {"name": "Scope", "category": "microscope",
+                                 "purchase_price": 1200})["id"]
+    amy = d.create("borrower", {"name": "Amy", "email": "amy@lab.test"})["id"]
+    ben = d.create("borrower", {"name": "Ben", "email": "ben@lab.test"})["id"]
+    loan = d.create("loan", {"equipment": kit, "borrower": amy,
+                             "borrowed_at": "2026-03-02T09:00:00Z", "due_back": "2026-03-30"})
+    d.create("loan", {"equipment": kit, "borrower": ben,
+                      "borrowed_at": "2026-03-02T09:00:00Z", "due_back": "2026-03-30"})
+    lender = d.login("lena", ["lender"])
+    sections = {s["name"]: s for s in lender.get(
+        f"/api/records/loan/{loan['id']}/related/loan_details").json()["sections"]}
+    assert [e["name"] for e in sections["item"]["items"]] == ["Scope"]
+    assert sections["item"]["items"][0]["purchase_price"] == 1200
+    # the borrower reads the item without its price, and only their own borrower record
+    client = d.login("amy", ["borrower"], attributes={"borrower": amy})
+    mine = {s["name"]: s for s in client.get(
+        f"/api/records/loan/{loan['id']}/related/loan_details").json()["sections"]}
+    assert "purchase_price" not in mine["item"]["items"][0]
+    assert "purchase_price" not in mine["item"]["columns"]
+    assert [b["name"] for b in mine["borrower"]["items"]] == ["Amy"]

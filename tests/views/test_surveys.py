@@ -168,3 +168,12 @@ def test_the_nps_link_is_about_a_customer_and_the_base_url_is_configurable(
     stored = desk.runtime.records.get("survey_response", answer.json()["id"])
     assert (stored["kind"], stored["customer"], stored["ticket"]) == ("nps", world["customer"],
                                                                      None)
+
+
+def test_the_survey_routes_are_rate_limited_per_client(desk: Desk,
+                                                       world: dict[str, Any]) -> None:
+    token = _survey_email_token(desk)
+    client = TestClient(create_app(desk.runtime, public_rate_limit=2),
+                        raise_server_exceptions=False)
+    answers = [client.get(f"/api/surveys/{token}").status_code for _ in range(3)]
+    assert answers == [200, 200, 429]
