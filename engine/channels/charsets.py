@@ -8,6 +8,7 @@ decodes what clients really send, and undeclared bytes are tried as UTF-8, then 
 from __future__ import annotations
 
 import codecs
+from email.errors import HeaderParseError
 from email.header import decode_header
 
 __all__ = ["decode_bytes", "decode_header_text", "normalize_charset"]
@@ -56,8 +57,8 @@ def decode_header_text(raw: str) -> str:
     GB18030, folding removed."""
     try:
         parts = decode_header(raw)
-    except (ValueError, LookupError, AssertionError):
-        parts = [(raw, None)]
+    except (HeaderParseError, ValueError, LookupError, AssertionError):
+        parts = [(raw, None)]  # a broken encoded word: keep the text as it came
     out: list[str] = []
     for value, charset in parts:
         if isinstance(value, str):
