@@ -5,18 +5,21 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from engine.api.auth import current_principal
 from engine.api.errors import ERROR_RESPONSES
-from engine.api.path_ids import Id
+from engine.api.json_body import issues_in_body
+from engine.api.path_ids import Id, OffsetParam
 from engine.runtime.factory import Runtime
 from engine.runtime.principal import Principal
 
 __all__ = ["admin_router"]
 
 Me = Annotated[Principal, Depends(current_principal)]
+DEFAULT_USER_PAGE = 100
+MAX_USER_PAGE = 500
 
 
 class UserCreate(BaseModel):
@@ -61,15 +64,28 @@ def admin_router(runtime: Runtime) -> APIRouter:
     users = runtime.auth.users
     router = APIRouter(prefix="/api/admin", tags=["admin"], responses=ERROR_RESPONSES)
 
-    @router.get("/users", summary="List users")
-    def list_users() -> dict[str, Any]:
-        return {"items": [u.as_json() for u in users.list()]}
+    @router.get("/users", summary="List users, by id, a page at a time")
+    def list_users(
+        request: Request,
+        limit: Annotated[int, Query(ge=1, le=MAX_USER_PAGE)] = DEFAULT_USER_PAGE,
+        offset: OffsetParam = 0,
+    ) -> dict[str, Any]:
+        items = [u.as_json() for u in users.list(limit=limit, offset=offset)]
+        total = users.count()
+        next_link = None
+        if offset + len(items) < total:
+            url = request.url.include_query_params(limit=limit, offset=offset + limit)
+            next_link = f"{url.path}?{url.query}"
+        return {"items": items, "total": total, "limit": limit, "offset": offset,
+                "next": next_link}
 
     @router.post("/users", status_code=201, summary="Create a user")
     def create_user(body: UserCreate, me: Me) -> dict[str, Any]:
-        return users.create(body.name, roles=body.roles, actor=me.name, password=body.password,
-                            email=body.email, display_name=body.display_name,
-                            teams=body.teams, attributes=body.attributes, locale=body.locale,
+        with issues_in_body():
+            return users.create(body.name, roles=body.roles, actor=me.name,
+                                password=body.password, email=body.email,
+                                display_name=body.display_name, teams=body.teams,
+                                attributes=body.attributes, locale=body.locale,
                                 time_zone=body.time_zone).as_json()
 
     @router.get("/users/{user_id}", summary="Get a user")
@@ -79,10 +95,11 @@ def admin_router(runtime: Runtime) -> APIRouter:
     @router.patch("/users/{user_id}",
                   summary="Change a user's roles, teams, attributes, password or activity")
     def change_user(user_id: Id, body: UserChange, me: Me) -> dict[str, Any]:
-        return users.update(user_id, actor=me.name, roles=body.roles, teams=body.teams,
-                            attributes=body.attributes, active=body.active,
-                            password=body.password, email=body.email,
-                            display_name=body.display_name, locale=body.locale,
+        with issues_in_body():
+            return users.update(user_id, actor=me.name, roles=body.roles, teams=body.teams,
+                                attributes=body.attributes, active=body.active,
+                                password=body.password, email=body.email,
+                                display_name=body.display_name, locale=body.locale,
                                 time_zone=body.time_zone).as_json()
 
     @router.get("/teams", summary="List teams")
@@ -91,7 +108,8 @@ def admin_router(runtime: Runtime) -> APIRouter:
 
     @router.post("/teams", status_code=201, summary="Create a team")
     def create_team(body: TeamCreate) -> dict[str, Any]:
-        return users.create_team(body.name, body.label).as_json()
+        with issues_in_body():
+            return users.create_team(body.name, body.label).as_json()
 
     @router.get("/auth-events", summary="Recent logins, failed logins, token and role changes")
     def auth_events(limit: Annotated[int, Query(ge=1, le=500)] = 100) -> dict[str, Any]:

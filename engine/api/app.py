@@ -14,15 +14,17 @@ from engine.api.auth_routes import auth_router
 from engine.api.body_limit import DEFAULT_MAX_BODY_BYTES, BodySizeLimit
 from engine.api.bulk import bulk_router
 from engine.api.channels import channels_router
-from engine.api.errors import install_error_handlers
+from engine.api.errors import UnexpectedErrors, install_error_handlers
 from engine.api.health import health_router
 from engine.api.jobs import jobs_router
+from engine.api.json_body import JsonBodyCheck
 from engine.api.macros import macros_router
 from engine.api.objects import objects_router
-from engine.api.rate_limit import RequestRateLimiter
 from engine.api.public_records import feedback_router, public_router
+from engine.api.rate_limit import RequestRateLimiter
 from engine.api.records import records_router
 from engine.api.reports import reports_router
+from engine.api.request_text import RequestTextCheck
 from engine.api.routing import routing_router
 from engine.api.rules import rules_router
 from engine.api.search import search_router
@@ -59,8 +61,11 @@ def create_app(
         'shape {"error": {"code", "message", "details": [{"loc", "msg", "type"}]}}.',
     )
     install_error_handlers(app)
+    app.add_middleware(JsonBodyCheck)
+    app.add_middleware(RequestTextCheck)
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes,
                        larger={"/api/channels/": max(max_body_bytes, MAX_MESSAGE_BYTES)})
+    app.add_middleware(UnexpectedErrors)  # added last, so outermost: nothing escapes it
     app.include_router(health_router(runtime))
     app.include_router(auth_router(runtime))
     app.include_router(admin_router(runtime))

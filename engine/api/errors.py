@@ -17,6 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from engine.errors import (
     BadRequest,
@@ -29,7 +30,14 @@ from engine.errors import (
     ValidationFailed,
 )
 
-__all__ = ["error_response", "install_error_handlers", "status_for", "ERROR_RESPONSES"]
+__all__ = [
+    "error_response",
+    "install_error_handlers",
+    "status_for",
+    "ERROR_RESPONSES",
+    "RefusedInput",
+    "UnexpectedErrors",
+]
 
 log = logging.getLogger("flowdesk.api")
 
@@ -48,6 +56,16 @@ _CODE_BY_HTTP_STATUS = {
     405: "method_not_allowed",
     413: "payload_too_large",
 }
+
+
+class RefusedInput(StarletteHTTPException):
+    """An engine error met where only HTTP errors pass: FastAPI re-raises the HTTP errors a
+    route meets while reading its body and turns any other into a bare 400. Answered as
+    ``error`` itself."""
+
+    def __init__(self, error: FlowdeskError) -> None:
+        super().__init__(status_code=status_for(error), detail=error.message)
+        self.error = error
 
 
 def status_for(error: FlowdeskError) -> int:
@@ -92,6 +110,8 @@ def _request_validation_error(_request: Request, exc: Exception) -> JSONResponse
 
 def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    if isinstance(exc, RefusedInput):
+        return _flowdesk_error(request, exc.error)
     status = exc.status_code
     code = _CODE_BY_HTTP_STATUS.get(status, f"http_{status}")
     allowed = ""
@@ -121,11 +141,45 @@ def _allowed_methods(request: Request) -> str:
     return ", ".join(sorted(methods))
 
 
-def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
-    log.exception("unexpected error in %s %s", request.method, request.url.path, exc_info=exc)
+def _internal_error() -> JSONResponse:
     return error_response(
         500, "internal_error", "an unexpected error occurred; it has been logged on the server"
     )
+
+
+def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unexpected error in %s %s", request.method, request.url.path, exc_info=exc)
+    return _internal_error()
+
+
+class UnexpectedErrors:
+    """ASGI middleware: an unexpected exception is logged and answered 500 ``internal_error``,
+    and goes no further. Starlette's own handler answers too but then re-raises, and the server
+    drops the connection without ``Connection: close``: a keep-alive client's next request
+    would fail. Installed outermost, so nothing inside it escapes."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as exc:
+            if started:  # part of an answer is out: only dropping the connection ends it
+                raise
+            log.exception("unexpected error in %s %s", scope.get("method"), scope.get("path"),
+                          exc_info=exc)
+            await _internal_error()(scope, receive, send)
 
 
 def install_error_handlers(app: FastAPI) -> None:

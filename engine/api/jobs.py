@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 
 from engine.api.errors import ERROR_RESPONSES
-from engine.api.path_ids import Id
+from engine.api.path_ids import Id, IdParam, OffsetParam
 from engine.jobs.queue import MAX_JOB_PAGE, JobQueue
 from engine.runtime.factory import Runtime
 
@@ -23,9 +23,9 @@ def jobs_router(runtime: Runtime) -> APIRouter:
         status: Literal["pending", "running", "done", "dead", "cancelled"] | None = None,
         kind: str | None = None,
         object: str | None = None,
-        record_id: int | None = None,
+        record_id: IdParam | None = None,
         limit: Annotated[int, Query(ge=1, le=MAX_JOB_PAGE)] = 50,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        offset: OffsetParam = 0,
     ) -> dict[str, Any]:
         page = queue.list(status=status, kind=kind, object=object, record_id=record_id,
                           limit=limit, offset=offset)

@@ -3,17 +3,16 @@ runtime, and shape the answer; every rule lives in the runtime."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 
 from engine.api.auth import current_access
 from engine.api.errors import ERROR_RESPONSES
-from engine.api.json_body import JSON_OBJECT_BODY, json_object_body
-from engine.api.path_ids import Id
+from engine.api.json_body import JSON_OBJECT_BODY, issues_in_body, json_object_body
+from engine.api.path_ids import Id, VersionParam
 from engine.errors import FieldIssue, ValidationFailed
+from engine.objects.storable import INT64_MAX
 from engine.runtime.access import UserAccess
 from engine.runtime.factory import Runtime
 from engine.runtime.record_search import RecordSearch
@@ -33,17 +32,6 @@ _LIST_DOC = (
 )
 
 
-@contextmanager
-def _issues_in_body() -> Iterator[None]:
-    """Locate payload issues the way FastAPI does (``["body", field]``)."""
-    try:
-        yield
-    except ValidationFailed as exc:
-        raise ValidationFailed(
-            [FieldIssue(("body", *i.loc), i.msg, i.type) for i in exc.issues], code=exc.code
-        ) from None
-
-
 def _version(body: dict[str, Any]) -> int:
     if "version" not in body:
         raise ValidationFailed([FieldIssue(
@@ -53,9 +41,11 @@ def _version(body: dict[str, Any]) -> int:
             "missing",
         )])
     version = body.pop("version")
-    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+    if isinstance(version, bool) or not isinstance(version, int) or not (
+            1 <= version <= INT64_MAX):
         raise ValidationFailed([FieldIssue(
-            ("body", "version"), "expected the record's version, a whole number from 1", "type"
+            ("body", "version"),
+            f"expected the record's version, a whole number from 1 to {INT64_MAX}", "type"
         )])
     return version
 
@@ -93,7 +83,7 @@ def records_router(runtime: Runtime) -> APIRouter:
     def create_record(
         object_name: str, body: Body, access: Access, request: Request, response: Response
     ) -> dict[str, Any]:
-        with _issues_in_body():
+        with issues_in_body():
             record = access.create(object_name, body)
         response.headers.update(_etag(record))
         response.headers["Location"] = f"{request.url.path.rstrip('/')}/{record['id']}"
@@ -118,7 +108,7 @@ def records_router(runtime: Runtime) -> APIRouter:
         object_name: str, record_id: Id, body: Body, access: Access, response: Response
     ) -> dict[str, Any]:
         version = _version(body)
-        with _issues_in_body():
+        with issues_in_body():
             record = access.update(object_name, record_id, body, expected_version=version)
         response.headers.update(_etag(record))
         return record
@@ -134,7 +124,7 @@ def records_router(runtime: Runtime) -> APIRouter:
         object_name: str,
         record_id: Id,
         access: Access,
-        version: Annotated[int | None, Query(ge=1)] = None,
+        version: VersionParam | None = None,
     ) -> Response:
         access.delete(object_name, record_id, expected_version=version)
         return Response(status_code=204)

@@ -35,7 +35,14 @@ from engine.objects.forms.dialect import (
 from engine.objects.forms.field_schema import PHONE_PATTERN, URL_PATTERN
 from engine.objects.forms.record_schema import Mode, object_json_schema, writable_fields
 from engine.objects.model import RESERVED_FIELD_NAMES, FieldDef, FieldType, ObjectType
-from engine.objects.values import converter_for, describe_json_kind, from_json, show_value
+from engine.objects.storable import DATETIME_RANGE_MESSAGE
+from engine.objects.values import (
+    converter_for,
+    describe_json_kind,
+    from_json,
+    parse_datetime,
+    show_value,
+)
 
 __all__ = ["RecordValidator", "validators_for"]
 
@@ -64,6 +71,14 @@ _FORMAT_MESSAGES: Mapping[str, str] = {
 # Keywords that say the value has the wrong shape: other complaints about it are noise.
 _SHAPE_KEYWORDS = frozenset({"type", "required"})
 
+
+def _past_datetime_range(value: object) -> bool:
+    """Whether ``value`` is a well-formed date-time that falls outside years 1-9999 in UTC."""
+    try:
+        parse_datetime(str(value))
+    except ValueError as exc:
+        return str(exc) == DATETIME_RANGE_MESSAGE
+    return False
 
 def _number(value: Any) -> str:
     return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
@@ -260,6 +275,8 @@ class RecordValidator:
                     f"{show_value(value)} has no time zone: add 'Z' for UTC or an offset such "
                     "as '+08:00'"
                 )
+            if rule == "date-time" and _past_datetime_range(value):
+                return f"{show_value(value)} {DATETIME_RANGE_MESSAGE}"
             return f"{show_value(value)} {_FORMAT_MESSAGES.get(rule, f'is not a valid {rule}')}"
         if keyword == "uniqueItems":
             texts = [v for v in value if isinstance(v, str)]

@@ -39,6 +39,7 @@ from typing import Any
 
 from engine.errors import FieldIssue, ValidationFailed, did_you_mean
 from engine.objects.model import FieldDef, FieldType, ObjectType
+from engine.objects.storable import DATETIME_RANGE_MESSAGE, duration_problem, in_utc
 
 __all__ = [
     "from_json",
@@ -99,7 +100,7 @@ def parse_datetime(text: str) -> datetime:
         raise ValueError(
             f"{show_value(text)} has no time zone: add 'Z' for UTC or an offset such as '+08:00'"
         )
-    return parsed.astimezone(UTC)
+    return in_utc(parsed)
 
 
 def _text(value: Any) -> str:
@@ -160,12 +161,15 @@ def _datetime(value: Any) -> datetime:
     if isinstance(value, datetime):
         if value.tzinfo is None:
             raise _BadValue("expected an aware datetime, got a naive one (no time zone)")
-        return value.astimezone(UTC)
+        try:
+            return in_utc(value)
+        except ValueError as exc:
+            raise _BadValue(str(exc)) from None
     if isinstance(value, str):
         try:
             return parse_datetime(value)
         except ValueError as exc:
-            if "time zone" in str(exc):
+            if "time zone" in str(exc) or str(exc) == DATETIME_RANGE_MESSAGE:
                 raise _BadValue(str(exc)) from None
     raise _BadValue(
         f"expected a date-time like '2024-05-01T09:30:00Z', got {describe_json_kind(value)}"
@@ -176,9 +180,13 @@ def _duration(value: Any) -> timedelta:
     if isinstance(value, timedelta):
         return value
     try:
-        return timedelta(seconds=_integer(value))
+        seconds = _integer(value)
     except _BadValue:
         raise _BadValue(f"expected whole seconds, got {describe_json_kind(value)}") from None
+    problem = duration_problem(seconds)
+    if problem is not None:
+        raise _BadValue(problem)
+    return timedelta(seconds=seconds)
 
 
 def _string_list(value: Any) -> list[str]:

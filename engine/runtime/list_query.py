@@ -16,6 +16,13 @@ from typing import Any
 
 from engine.errors import FieldIssue, ValidationFailed, did_you_mean
 from engine.objects.model import FieldDef, FieldType, ObjectType
+from engine.objects.storable import (
+    DATETIME_RANGE_MESSAGE,
+    INT64_MAX,
+    decimal_problem,
+    duration_problem,
+    int64_problem,
+)
 from engine.objects.values import parse_datetime
 
 __all__ = [
@@ -125,9 +132,15 @@ def _parse_datetime(text: str) -> datetime:
     try:
         return parse_datetime(text.replace(" ", "+") if "T" in text.upper() else text)
     except ValueError as exc:
-        detail = str(exc) if "time zone" in str(exc) else (
-            "expected an ISO 8601 date-time, e.g. 2026-01-31T09:00:00Z, or a date")
+        detail = str(exc) if "time zone" in str(exc) or str(exc) == DATETIME_RANGE_MESSAGE \
+            else "expected an ISO 8601 date-time, e.g. 2026-01-31T09:00:00Z, or a date"
         raise _BadValue(detail) from None
+
+
+def _checked(value: Any, problem: str | None) -> Any:
+    if problem is not None:
+        raise _BadValue(problem)
+    return value
 
 
 def _parse_scalar(f: FieldDef, text: str) -> Any:
@@ -135,14 +148,16 @@ def _parse_scalar(f: FieldDef, text: str) -> Any:
     t = f.type
     if t in (FieldType.INTEGER, FieldType.REFERENCE):
         try:
-            return int(text)
+            number = int(text)
         except ValueError:
             raise _BadValue("expected an integer") from None
+        return _checked(number, int64_problem(number))
     if t is FieldType.DECIMAL:
         try:
-            return Decimal(text)
+            decimal = Decimal(text)
         except InvalidOperation:
             raise _BadValue("expected a decimal number") from None
+        return _checked(decimal, decimal_problem(decimal))
     if t is FieldType.BOOLEAN:
         return _parse_bool(text)
     if t is FieldType.DATE:
@@ -154,9 +169,10 @@ def _parse_scalar(f: FieldDef, text: str) -> Any:
         return _parse_datetime(text)
     if t is FieldType.DURATION:
         try:
-            return timedelta(seconds=int(text))
+            seconds = int(text)
         except ValueError:
             raise _BadValue("expected a whole number of seconds") from None
+        return timedelta(seconds=_checked(seconds, duration_problem(seconds)))
     if t in (FieldType.ENUM, FieldType.MULTI_ENUM) and text not in f.option_values:
         choices = ", ".join(f.option_values)
         raise _BadValue(f"'{text}' is not an option{did_you_mean(text, f.option_values)}; "
@@ -270,7 +286,7 @@ def parse_list_params(
         elif key == "limit":
             limit = _parse_int(key, text, 1, max_limit, issues) or limit
         elif key == "offset":
-            offset = _parse_int(key, text, 0, None, issues) or 0
+            offset = _parse_int(key, text, 0, INT64_MAX, issues) or 0
         elif key == "locale":
             continue
         else:
@@ -303,8 +319,9 @@ def check_list_query(obj: ObjectType, query: ListQuery, *, max_limit: int = MAX_
     if not 1 <= query.limit <= max_limit:
         issues.append(FieldIssue(("limit",), f"expected between 1 and {max_limit}",
                                  "invalid_value"))
-    if query.offset < 0:
-        issues.append(FieldIssue(("offset",), "expected 0 or more", "invalid_value"))
+    if not 0 <= query.offset <= INT64_MAX:
+        issues.append(FieldIssue(("offset",), f"expected between 0 and {INT64_MAX}",
+                                 "invalid_value"))
     if issues:
         raise ValidationFailed(issues)
 

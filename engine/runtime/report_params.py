@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from engine.errors import FieldIssue, ValidationFailed, did_you_mean
 from engine.objects.model import ObjectType
 from engine.objects.report_definition import Report
+from engine.objects.storable import DATETIME_RANGE_MESSAGE, in_utc
 from engine.runtime.list_query import Filter, parse_list_params
 
 __all__ = ["ReportParams", "parse_report_params", "FORMATS", "REPORT_PARAMS"]
@@ -72,11 +73,15 @@ def _bound(key: str, text: str, report: Report, zone: tzinfo,
             issues.append(FieldIssue(loc, "expected a date, e.g. 2026-01-31, or a date-time",
                                      "invalid_value"))
             return None
-        if key == "to":
-            day += timedelta(days=1)
-        if report.date_type == "date":
-            return day
-        return datetime.combine(day, time(), zone).astimezone(UTC)
+        try:
+            if key == "to":
+                day += timedelta(days=1)
+            if report.date_type == "date":
+                return day
+            return in_utc(datetime.combine(day, time(), zone))
+        except (OverflowError, ValueError):  # past 9999-12-31, or before year 1 in UTC
+            issues.append(FieldIssue(loc, DATETIME_RANGE_MESSAGE, "invalid_value"))
+            return None
     if report.date_type == "date":
         issues.append(FieldIssue(loc, f"'{report.date_field}' is a date field: expected a "
                                       "date, e.g. 2026-01-31", "invalid_value"))
@@ -90,7 +95,11 @@ def _bound(key: str, text: str, report: Report, zone: tzinfo,
         return None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=zone)
-    return parsed.astimezone(UTC)
+    try:
+        return in_utc(parsed)
+    except ValueError as exc:
+        issues.append(FieldIssue(loc, str(exc), "invalid_value"))
+        return None
 
 
 def _group_by(report: Report, text: str, issues: list[FieldIssue]) -> tuple[str, ...]:

@@ -17,18 +17,31 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Connection, Engine, MetaData, Table, delete, insert, select, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    MetaData,
+    Table,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
 from engine.errors import Conflict, FieldIssue, NotFound, ValidationFailed, did_you_mean
-from engine.objects.permissions import ADMIN_ROLE
+from engine.objects.permissions import ADMIN_ROLE, UserAttribute
+from engine.objects.storable import id_problem, int64_problem, text_problem
 from engine.objects.storage.identity_tables import TEAM_MEMBERS, TEAMS, USERS
 from engine.objects.storage.system_tables import add_system_tables
+from engine.objects.storage.tables import object_table
 from engine.packs.registry import Registry
 from engine.runtime.audit import AuditTrail
 from engine.runtime.auth_events import AuthEvents
 from engine.runtime.clock import Clock
 from engine.runtime.principal import READ, SCOPES, WRITE, Principal
+from engine.runtime.records import reference_not_found
 
 __all__ = ["User", "Team", "UserDirectory", "MIN_PASSWORD_LENGTH", "identity_tables", "teams_of"]
 
@@ -58,6 +71,21 @@ def teams_of(conn: Connection, members: Table, teams: Table,
     for r in rows:
         out.setdefault(r.user_id, []).append(r.name)
     return out
+
+
+def _attribute_problem(attribute: UserAttribute, value: Any) -> str | None:
+    """Why ``value`` cannot be ``attribute``'s (not null), or ``None``."""
+    if attribute.type == "reference":
+        return id_problem(value)
+    if attribute.type == "boolean":
+        return None if isinstance(value, bool) else "expected a boolean"
+    if attribute.type == "string":
+        if not isinstance(value, str):
+            return "expected a string"
+        return text_problem(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        return f"expected a {attribute.type}"
+    return int64_problem(value)
 
 
 def _iso(at: datetime) -> str:
@@ -115,6 +143,12 @@ class UserDirectory:
         tables = identity_tables()
         self._users, self._teams, self._members = (
             tables[USERS], tables[TEAMS], tables[TEAM_MEMBERS])
+        declared = registry.access.user_attributes
+        self._attribute_targets = {n: a.reference_to for n, a in declared.items()
+                                   if a.reference_to in registry.objects}
+        records = MetaData()
+        self._attribute_tables = {n: object_table(registry.objects[to], records)
+                                  for n, to in self._attribute_targets.items()}
 
     @property
     def events(self) -> AuthEvents:
@@ -146,10 +180,20 @@ class UserDirectory:
                 continue
             if value is None:
                 continue
-            wanted: type | tuple[type, ...] = {"string": str, "boolean": bool}.get(a.type, int)
-            if isinstance(value, bool) != (wanted is bool) or not isinstance(value, wanted):
-                what = "an id" if a.type == "reference" else f"a {a.type}"
-                issues.append(FieldIssue(("attributes", name), f"expected {what}", "type"))
+            problem = _attribute_problem(a, value)
+            if problem is not None:
+                issues.append(FieldIssue(("attributes", name), problem, "type"))
+
+    def _check_references(self, conn: Connection, attributes: Mapping[str, Any],
+                          issues: list[FieldIssue]) -> None:
+        """Reference attributes must name a record that exists (the types are checked)."""
+        for name, value in attributes.items():
+            table = self._attribute_tables.get(name)
+            if table is None or id_problem(value) is not None:
+                continue  # not a reference, or no id: refused by the type check
+            if conn.execute(select(table.c.id).where(table.c.id == value)).first() is None:
+                missing = reference_not_found(name, self._attribute_targets[name], value)
+                issues.append(FieldIssue(("attributes", *missing.loc), missing.msg, missing.type))
 
     @staticmethod
     def _check_preferences(locale: str | None, time_zone: str | None,
@@ -209,11 +253,18 @@ class UserDirectory:
         with self._db.connect() as conn:
             return self._load(conn, self._users.c.name == name)
 
-    def list(self) -> list[User]:
+    def list(self, *, limit: int | None = None, offset: int = 0) -> list[User]:
+        """Users by id; ``limit`` and ``offset`` take one page of them."""
+        query = select(self._users).order_by(self._users.c.id).offset(offset).limit(limit)
         with self._db.connect() as conn:
-            rows = conn.execute(select(self._users).order_by(self._users.c.id)).all()
+            rows = conn.execute(query).all()
             teams = self._teams_of(conn, [r.id for r in rows])
         return [self._user(r, teams.get(r.id, [])) for r in rows]
+
+    def count(self) -> int:
+        """How many users there are."""
+        with self._db.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(self._users)).scalar_one())
 
     def principal(self, user: User, *, scopes: Iterable[str] | None = None,
                   via: str = "session", credential_id: int = 0) -> Principal:
@@ -223,8 +274,18 @@ class UserDirectory:
         if scopes is None:
             scopes = SCOPES if ADMIN_ROLE in roles else (READ, WRITE)
         return Principal(user_id=user.id, name=user.name, roles=roles,
-                         teams=user.teams, email=user.email, attributes=dict(user.attributes),
+                         teams=user.teams, email=user.email,
+                         attributes=self._usable_attributes(user.attributes),
                          scopes=frozenset(scopes), via=via, credential_id=credential_id)
+
+    def _usable_attributes(self, stored: Mapping[str, Any]) -> dict[str, Any]:
+        """``stored`` with each declared attribute whose value it cannot hold (written before
+        it was checked, or by hand) read as null: rules then see no record rather than one
+        the database cannot look up."""
+        declared = self._registry.access.user_attributes
+        return {name: None if name in declared and value is not None
+                and _attribute_problem(declared[name], value) is not None else value
+                for name, value in stored.items()}
 
     def verify_password(self, name: str, password: str) -> User | None:
         """The active user ``name`` if ``password`` is theirs, else ``None``."""
@@ -260,6 +321,7 @@ class UserDirectory:
         change = str(uuid.uuid4())
         with self._db.begin() as conn:
             team_ids = self._team_ids(conn, teams, issues)
+            self._check_references(conn, attributes or {}, issues)
             if issues:
                 raise ValidationFailed(issues)
             try:
@@ -315,6 +377,7 @@ class UserDirectory:
         change = str(uuid.uuid4())
         with self._db.begin() as conn:
             team_ids = self._team_ids(conn, teams, issues) if teams is not None else None
+            self._check_references(conn, attributes or {}, issues)
             if issues:
                 raise ValidationFailed(issues)
             conn.execute(update(self._users).where(self._users.c.id == user_id).values(values))

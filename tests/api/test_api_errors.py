@@ -60,7 +60,8 @@ CASES: list[tuple[str, str, dict[str, Any], int, str, tuple[list[Any], str] | No
      (["body", "version"], "required: send the version you last read, so that a concurrent "
                            "change is detected instead of overwritten")),
     ("PATCH", "/api/records/account/1", {"json": {"version": "1"}}, 422, "validation_failed",
-     (["body", "version"], "expected the record's version, a whole number from 1")),
+     (["body", "version"], "expected the record's version, a whole number from 1 to "
+                           "9223372036854775807")),
     ("DELETE", "/api/records/account/1?version=x", {}, 422, "validation_failed", None),
     ("POST", "/api/records/account", {"content": b"x" * (MAX_BODY + 1)}, 413,
      "payload_too_large", None),

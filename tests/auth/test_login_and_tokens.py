@@ -183,7 +183,7 @@ def test_admins_manage_users_and_role_changes_are_audited(
     made = client.post("/api/admin/users", json={"name": "bo", "roles": ["admin"],
                                                  "password": "short"}, headers=admin)
     assert made.status_code == 422
-    assert made.json()["error"]["details"] == [{"loc": ["password"], "type":
+    assert made.json()["error"]["details"] == [{"loc": ["body", "password"], "type":
                                                "password_too_short", "msg":
                                                "a password needs at least 8 characters"}]
     made = client.post("/api/admin/users", json={"name": "bo", "roles": ["admin"]},
