@@ -63,6 +63,11 @@ def register(subparsers: Any) -> None:
         f"${TRUSTED_PROXIES_ENV}, comma-separated, else none: the header is ignored)",
     )
     parser.add_argument(
+        "--base-url", metavar="URL", default=None,
+        help="the address people reach the server at, for links in emails (survey links); "
+        "default: $FLOWDESK_BASE_URL, else http://127.0.0.1:8000",
+    )
+    parser.add_argument(
         "--demo", action="store_true",
         help="try it out: a random secret key, and a demo user per role with printed logins",
     )
@@ -116,6 +121,8 @@ def run_serve(args: argparse.Namespace) -> int:
         print(f"error: the server did not start: {exc.message}", file=sys.stderr)
         return 2
     mail_env = mail_environ(args)
+    if args.base_url:
+        mail_env["FLOWDESK_BASE_URL"] = args.base_url
     mailbox = demo_mailbox(mail_env, url) if args.demo else None
     try:
         runtime = build_engine(packs, url, secret_key=secret_key, environ=mail_env)

@@ -177,3 +177,17 @@ def test_the_survey_routes_are_rate_limited_per_client(desk: Desk,
                         raise_server_exceptions=False)
     answers = [client.get(f"/api/surveys/{token}").status_code for _ in range(3)]
     assert answers == [200, 200, 429]
+
+
+def test_links_use_the_configured_base_url(tmp_path: Any) -> None:
+    from engine.runtime.factory import build_engine
+    from tests.views.conftest import SERVICE
+
+    runtime = build_engine([SERVICE], f"sqlite:///{tmp_path / 'base.db'}",
+                           environ={"FLOWDESK_BASE_URL": "https://desk.example.com/"})
+    try:
+        assert runtime.survey_links is not None
+        url = runtime.survey_links.url("csat", 1, runtime.clock.now())
+        assert url.startswith("https://desk.example.com/portal/survey/")
+    finally:
+        runtime.close()
