@@ -77,6 +77,7 @@ def _plan(args: argparse.Namespace) -> int:
         return 1
     engine = create_database_engine(database_url(args.db))
     try:
+        _say_if_other_packs(engine, registry.packs)
         print(plan(engine, registry.objects))
     finally:
         engine.dispose()
@@ -89,6 +90,7 @@ def _apply(args: argparse.Namespace) -> int:
         return 1
     engine = create_database_engine(database_url(args.db))
     try:
+        _say_if_other_packs(engine, registry.packs)
         steps = plan(engine, registry.objects)
         if steps.is_empty:
             print(steps)
@@ -110,6 +112,15 @@ def _apply(args: argparse.Namespace) -> int:
     print(f"applied {len(applied.changes)} change(s):")
     print(applied)
     return 0
+
+
+def _say_if_other_packs(engine: Any, packs: Sequence[Any]) -> None:
+    """Before any drop is proposed: whether these are the packs the database knows."""
+    from engine.objects.storage.pack_set import pack_set_note
+
+    note = pack_set_note(engine, packs)
+    if note:
+        print(note, file=sys.stderr)
 
 
 def _confirmed(steps: MigrationPlan, args: argparse.Namespace) -> bool:

@@ -30,6 +30,13 @@ from engine.objects.storage.migration_errors import (
     MigrationStale,
 )
 from engine.objects.storage.migration_plan import Change, MigrationPlan
+from engine.objects.storage.pack_set import (
+    PackSetMismatch,
+    pack_entries,
+    recorded_pack_set,
+    same_pack_set,
+    same_versions,
+)
 from engine.objects.storage.planner import diff_schema
 from engine.objects.storage.search_table import FULL_TEXT_DDL
 from engine.objects.storage.system_tables import MIGRATIONS
@@ -103,20 +110,27 @@ def _migrate(
         ]:
             raise MigrationStale(expected.changes, changes)
         current = MigrationPlan(changes, objects)
+        given = pack_entries(packs)
+        recorded = recorded_pack_set(conn)
+        if current.data_loss_changes and not allow_data_loss and recorded is not None \
+                and not same_pack_set(recorded, given):
+            # Say the packs differ before (instead of) proposing to drop the others' data.
+            raise PackSetMismatch(recorded, given, current.data_loss_changes)
         if current.blocked_changes:
             raise MigrationBlocked(current.blocked_changes)
         if current.data_loss_changes and not allow_data_loss:
             raise MigrationDataLoss(current.data_loss_changes)
-        if current.is_empty:
+        if current.is_empty and (recorded is None or same_versions(recorded, given)):
             return current
         _ChangeRunner(conn, objects).run(changes)
+        # A row also when only the pack set changed, so the database knows its packs.
         conn.execute(
             schema_metadata({})
             .tables[MIGRATIONS]
             .insert()
             .values(
                 applied_at=now or datetime.now(UTC),
-                packs=[{"name": p.name, "version": p.version} for p in packs],
+                packs=given,
                 changes=[c.as_dict() for c in changes],
                 allow_data_loss=allow_data_loss,
             )
