@@ -173,7 +173,7 @@ class _Compiler:
         roots = TEMPLATE_ROOTS if isinstance(self.spec.when, _CHANGE_TRIGGERS) else tuple(
             r for r in TEMPLATE_ROOTS if r != "old")
         compiled, template_problems = compile_template(self.template_env, text, roots,
-                                                       self.obj.fields)
+                                                       self.obj.fields, self.objects)
         for p in template_problems:
             start = self.doc.pos(path)
             # Block scalars start on the line after their indicator.

@@ -27,6 +27,7 @@ from engine.workflows import automation as auto
 from engine.workflows.action_registry import ActionRegistry
 from engine.workflows.automation import Automation
 from engine.workflows.state_machine import SetFields
+from engine.workflows.template_records import record_view
 
 __all__ = ["ActionState", "ActionPerformer"]
 
@@ -74,6 +75,10 @@ class ActionPerformer:
         self.registry, self.records, self.transitions, self.outbox = (
             registry, records, transitions, outbox)
         self.actions, self.sla, self.router = actions, sla, router
+        #: Each object's reference fields and their targets, for templates' record views.
+        self._references = {name: {f.name: f.reference_to for f in o.fields.values()
+                                   if f.reference_to is not None}
+                            for name, o in registry.objects.items()}
         self._directory = DeskDirectory()
         #: name -> (object, record id, now) -> a function templates may call
         self._template_functions: dict[str, Callable[[str, int, datetime], Any]] = {}
@@ -131,8 +136,19 @@ class ActionPerformer:
         obj = self.registry.objects[a.object]
         old = s.old
         record_id = int(s.row["id"])
-        return {"record": record_to_json(obj, s.row),
-                "old": record_to_json(obj, old) if old is not None else None,
+        load = self.records.loader(uow.conn)
+        objects = self.registry.objects
+
+        def load_json(object_name: str, ref_id: Any) -> dict[str, Any] | None:
+            row = load(object_name, ref_id)
+            return record_to_json(objects[object_name], row) if row is not None else None
+
+        # Records follow references as templates read them: {{ record.asset.serial_number }}.
+        references = self._references
+        return {"record": record_view(a.object, record_to_json(obj, s.row), references,
+                                      load_json),
+                "old": record_view(a.object, record_to_json(obj, old), references, load_json)
+                if old is not None else None,
                 "now": uow.now, "actor": uow.actor, "automation": a.name, "object": a.object,
                 "event": s.event or {},
                 "sla": self.sla.template_values(uow.conn, a.object, record_id, uow.now)

@@ -86,14 +86,54 @@ def _getattrs(tree: nodes.Template) -> Iterable[tuple[str, str, int]]:
             yield item.node.name, item.arg.value, item.lineno
 
 
+def _chains(tree: nodes.Template) -> Iterable[tuple[str, tuple[str, ...], int]]:
+    """``(root, (attr, attr...), line)`` for every ``root.a.b`` chain, outermost first."""
+    for attr in tree.find_all((nodes.Getattr, nodes.Getitem)):
+        path: list[str] = []
+        node: nodes.Node = attr
+        while isinstance(node, nodes.Getattr | nodes.Getitem):
+            if isinstance(node, nodes.Getattr):
+                path.append(node.attr)
+            elif isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str):
+                path.append(node.arg.value)
+            else:
+                break
+            node = node.node
+        else:
+            if isinstance(node, nodes.Name):
+                yield node.name, tuple(reversed(path)), attr.lineno
+
+
+def _path_problem(root: str, path: tuple[str, ...], fields: Mapping[str, Any],
+                  objects: Mapping[str, Any]) -> str | None:
+    """What is wrong with reading ``root.path`` (None: nothing), following references."""
+    current, where = fields, root
+    for i, name in enumerate(path):
+        if name not in current:
+            return f"template reads unknown field '{where}.{name}'{did_you_mean(name, current)}"
+        target = getattr(current[name], "reference_to", None)
+        rest = path[i + 1:]
+        if not rest:
+            return None
+        if target is None or target not in objects:
+            kind = getattr(getattr(current[name], "type", None), "value", "plain")
+            return (f"template reads '{where}.{name}.{rest[0]}', but '{where}.{name}' is a "
+                    f"{kind} field, not a reference")
+        current, where = objects[target].fields, f"{where}.{name}"
+    return None
+
+
 def compile_template(
     env: SandboxedEnvironment,
     text: str,
     roots: Iterable[str],
     fields: Mapping[str, object],
+    objects: Mapping[str, Any] | None = None,
 ) -> tuple[TextTemplate | None, list[TemplateProblem]]:
     """Compile ``text``; it may read the names in ``roots`` (and its own ``set``/loop names),
-    and only ``fields`` of ``record``/``old``."""
+    and only ``fields`` of ``record``/``old``. With ``objects`` (object name → object type),
+    paths through reference fields are checked too: ``record.asset.serial_number`` must name
+    a field of the referenced object (render with :func:`record_view` records)."""
     allowed = set(roots)
     try:
         tree = env.parse(text)
@@ -106,11 +146,21 @@ def compile_template(
         problems.append(TemplateProblem(
             f"template reads unknown name '{name}'{did_you_mean(name, allowed)}; "
             f"it may read {', '.join(sorted(allowed))}", line, "template_unknown_name"))
-    for root, attr, line in _getattrs(tree):
-        if root in RECORD_ROOTS and root in allowed and attr not in fields:
-            problems.append(TemplateProblem(
-                f"template reads unknown field '{root}.{attr}'{did_you_mean(attr, fields)}",
-                line, "template_unknown_field"))
+    if objects is None:
+        for root, attr, line in _getattrs(tree):
+            if root in RECORD_ROOTS and root in allowed and attr not in fields:
+                problems.append(TemplateProblem(
+                    f"template reads unknown field '{root}.{attr}'{did_you_mean(attr, fields)}",
+                    line, "template_unknown_field"))
+    else:
+        seen: set[tuple[str, int]] = set()
+        for root, path, line in _chains(tree):
+            if root not in RECORD_ROOTS or root not in allowed:
+                continue
+            message = _path_problem(root, path, fields, objects)
+            if message is not None and (message, line) not in seen:
+                seen.add((message, line))
+                problems.append(TemplateProblem(message, line, "template_unknown_field"))
     limits = env.limits if isinstance(env, BudgetedEnvironment) else DEFAULT_LIMITS
     problems.extend(TemplateProblem(message, line, "template_unbounded")
                     for message, line in unbounded_problems(tree, limits))
