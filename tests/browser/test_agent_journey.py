@@ -54,3 +54,15 @@ def test_j_and_k_move_the_cursor_and_r_opens_the_reply_box(page: Any, service_de
     expect(rows.first).to_have_attribute("aria-selected", "true")
     page.keyboard.press("r")
     expect(page.get_by_label("Write a reply…")).to_be_focused()
+
+
+def test_the_workspace_speaks_chinese_with_the_packs_labels(page: Any, service_desk: Desk) -> None:
+    page.goto(service_desk.url + "/")
+    page.get_by_label("Language").select_option("zh-CN")
+    name, password = service_desk.logins["agent"]
+    page.get_by_label("用户名").fill(name)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()
+    expect(page.get_by_role("link", name=re.compile("SLA 即将超时"))).to_be_visible()
+    page.get_by_role("navigation").get_by_role("link", name="工单", exact=True).click()
+    expect(page.get_by_role("columnheader", name="主题")).to_be_visible()

@@ -40,7 +40,8 @@ function ReportCard({ report, range }: { report: ReportInfo; range: Range }) {
       </header>
       {report.description && <p className="muted">{textIn(report.description, locale)}</p>}
       {result.error && <p className="error">{result.error.message}</p>}
-      {result.data && (
+      {result.data && !result.data.rows.length && <p className="muted no-data">{t("empty")}</p>}
+      {result.data && result.data.rows.length > 0 && (
         <>
           <Chart result={result.data} locale={locale} label={label} />
           <details>

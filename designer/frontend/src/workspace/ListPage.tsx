@@ -11,6 +11,7 @@ import { useObject } from "../shell/queries";
 import { useSession } from "../shell/session";
 import { defaultColumns, fieldMap, filterableFields } from "./columns";
 import { BulkBar } from "./BulkBar";
+import { useReferenceTitles } from "./referenceTitles";
 import { useViews } from "./Workspace";
 
 const PAGE = 50;
@@ -63,6 +64,7 @@ export function ListPage({ kind }: { kind: "view" | "object" }) {
     refetchInterval: (view?.refresh_seconds ?? 30) * 1000,
   });
   const items = records.data?.items ?? [];
+  const titleOf = useReferenceTitles(columns.map((c) => fields.get(c)).filter((f) => !!f), items);
 
   useEffect(() => {
     if (records.data) {
@@ -175,9 +177,11 @@ export function ListPage({ kind }: { kind: "view" | "object" }) {
                   />
                 </td>
               )}
-              {columns.map((c) => (
-                <td key={c}>{formatValue(record[c], fields.get(c) ?? (c.endsWith("_at") ? { type: "datetime" } as never : undefined), timeZone, locale)}</td>
-              ))}
+              {columns.map((c) => {
+                const field = fields.get(c);
+                const title = field?.type === "reference" ? titleOf(field, record[c]) : undefined;
+                return <td key={c}>{title ?? formatValue(record[c], field, timeZone, locale)}</td>;
+              })}
             </tr>
           ))}
         </tbody>
