@@ -66,3 +66,16 @@ def test_the_workspace_speaks_chinese_with_the_packs_labels(page: Any, service_d
     expect(page.get_by_role("link", name=re.compile("SLA 即将超时"))).to_be_visible()
     page.get_by_role("navigation").get_by_role("link", name="工单", exact=True).click()
     expect(page.get_by_role("columnheader", name="主题")).to_be_visible()
+
+
+def test_search_finds_a_request_and_opens_it(page: Any, service_desk: Desk) -> None:
+    sign_in(page, service_desk, "agent")
+    expect(page.get_by_role("heading", name="My open work")).to_be_visible()
+    search = page.get_by_role("searchbox", name="Search")
+    search.fill("scanner")
+    search.press("Enter")
+    hit = page.get_by_role("link", name=re.compile(AT_RISK_SUBJECT))
+    expect(hit).to_be_visible()
+    expect(hit.locator("mark").first).to_have_text(re.compile("scanner", re.IGNORECASE))
+    hit.click()
+    expect(page.get_by_role("heading", name=re.compile(AT_RISK_SUBJECT))).to_be_visible()

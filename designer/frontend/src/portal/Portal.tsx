@@ -1,5 +1,5 @@
-// The customer portal: my requests, a new request through the pack's portal form, one
-// request's public conversation with reply and the steps the customer may take, and the
+// The self-service portal: my requests, a new request through the pack's portal form, one
+// request's public conversation with reply and the steps its user may take, and the
 // survey pages that survey emails link to. Works at phone width.
 import { useQueries } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
@@ -12,7 +12,7 @@ import { useObjects } from "../shell/queries";
 import { MyRequests, NewRequest, RequestPage } from "./Requests";
 import { SurveyPage } from "./SurveyPage";
 
-/** The objects a customer works with here: those with a form for the portal. */
+/** The objects a portal user works with here: those with a form for the portal. */
 export function usePortalObjects(): ObjectInfo[] | undefined {
   const { locale } = useSession();
   const objects = useObjects();

@@ -1,4 +1,4 @@
-// A customer's requests: the list, a new one, and one request's conversation.
+// A portal user's requests: the list, a new one, and one request's conversation.
 import { useState } from "react";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
@@ -13,7 +13,7 @@ import { Composer } from "../workspace/Composer";
 import { useConversation, useRecord, useRefreshRecord, useTransitions } from "../workspace/record";
 import { TransitionButtons } from "../workspace/TransitionButtons";
 
-/** Workflow-owned enum fields (read-only, with options): what a customer filters by. */
+/** Workflow-owned enum fields (read-only, with options): what a portal user filters by. */
 function stateFields(info: ObjectInfo) {
   return info.fields.filter((f) => f.type === "enum" && f.read_only && !f.system && f.options);
 }

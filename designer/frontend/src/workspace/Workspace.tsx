@@ -2,7 +2,7 @@
 import { Suspense, lazy } from "react";
 import { useQuery } from "@tanstack/react-query";
 import { useTranslation } from "react-i18next";
-import { NavLink, Navigate, Route, Routes } from "react-router-dom";
+import { NavLink, Navigate, Route, Routes, useNavigate } from "react-router-dom";
 import { api, isMissingEndpoint } from "../api/client";
 import type { ReportInfo, View } from "../api/types";
 import { LocalePicker } from "../shell/LocalePicker";
@@ -12,6 +12,7 @@ import { ListPage } from "./ListPage";
 
 const RecordPage = lazy(() => import("./RecordPage"));
 const Dashboard = lazy(() => import("../dashboard/Dashboard"));
+const SearchPage = lazy(() => import("./SearchPage"));
 
 export function useViews() {
   const { locale } = useSession();
@@ -42,6 +43,7 @@ function Sidebar() {
   return (
     <nav className="sidebar" aria-label={t("views")}>
       <div className="brand">{t("app")}</div>
+      <SearchBox />
       {!!views.data?.items.length && (
         <>
           <h2>{t("views")}</h2>
@@ -79,6 +81,20 @@ function Sidebar() {
   );
 }
 
+function SearchBox() {
+  const { t } = useTranslation();
+  const navigate = useNavigate();
+  return (
+    <form role="search" onSubmit={(e) => {
+      e.preventDefault();
+      const q = new FormData(e.currentTarget).get("q");
+      if (q) navigate(`/search?q=${encodeURIComponent(String(q))}`);
+    }}>
+      <input name="q" type="search" aria-label={t("search")} placeholder={t("search") + "…"} />
+    </form>
+  );
+}
+
 function Home() {
   const views = useViews();
   const objects = useObjects();
@@ -103,6 +119,7 @@ export default function Workspace() {
               <Route path="lists/:object" element={<ListPage kind="object" />} />
               <Route path="records/:object/:id" element={<RecordPage />} />
               <Route path="dashboard/*" element={<Dashboard />} />
+              <Route path="search" element={<SearchPage />} />
               <Route path="*" element={<Home />} />
             </Routes>
           </Suspense>
