@@ -11,13 +11,11 @@ from typing import Any
 from sqlalchemy import ColumnElement, Table, and_, false, select
 
 from engine.errors import NotFound, did_you_mean
-from engine.objects.filter_sql import filter_condition
 from engine.objects.view_definition import Aggregate, RelatedSection, RelatedView
 from engine.packs.registry import Registry
 from engine.runtime.access import ObjectAccess, UserAccess
 from engine.runtime.records import RecordService
-from engine.views.sla_states import sla_state_condition
-from engine.views.view_lists import may_see, sort_keys
+from engine.views.view_lists import may_see, readable_where, sort_keys
 
 __all__ = ["RelatedViews"]
 
@@ -126,16 +124,9 @@ class RelatedViews:
         link = self._link(section, record, table)
         if link is None:
             return None
-        parts = [access.scope(object_access, "read"), link]
-        if section.filter is not None:
-            tables = {n: self._records.table(n) for n in self._registry.objects}
-            parts.append(filter_condition(section.filter.tree, object_access.obj,
-                                          self._registry.objects, tables,
-                                          access.principal.dsl_user()))
-        if section.sla is not None:
-            parts.append(sla_state_condition(section.sla, section.object, table, self._clocks,
-                                             self._records.clock.now()))
-        condition = and_(*parts)
+        condition = and_(link, *readable_where(self._registry, self._records, self._clocks,
+                                               access, object_access, section.filter,
+                                               section.sla))
         out: dict[str, Any] = {
             "name": section.name, "label": section.label.get(locale), "object": section.object,
             "columns": [c for c in section.columns if c not in object_access.hidden],

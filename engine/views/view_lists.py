@@ -13,14 +13,16 @@ from sqlalchemy import ColumnElement, Table, and_, func, select
 
 from engine.errors import NotFound, did_you_mean
 from engine.objects.filter_sql import filter_condition
-from engine.objects.view_definition import SortOrder, View
+from engine.objects.permissions import RecordFilter
+from engine.objects.view_definition import SlaState, SortOrder, View
 from engine.packs.registry import Registry
 from engine.runtime.access import ObjectAccess, UserAccess
 from engine.runtime.list_query import SortKey, parse_list_params
 from engine.runtime.records import RecordPage, RecordService
 from engine.views.sla_states import sla_state_condition
 
-__all__ = ["ShownView", "ViewLists", "TEAM_SEPARATOR", "may_see", "sort_keys"]
+__all__ = ["ShownView", "ViewLists", "TEAM_SEPARATOR", "may_see", "sort_keys",
+           "readable_where"]
 
 #: Between a per-team view's name and the team's: ``team_queue:billing``.
 TEAM_SEPARATOR = ":"
@@ -38,6 +40,24 @@ def may_see(roles: tuple[str, ...], access: UserAccess, object_access: ObjectAcc
 def sort_keys(order: SortOrder, hidden: frozenset[str]) -> tuple[SortKey, ...]:
     """A declared order as list sort keys, leaving out fields hidden from the user."""
     return tuple(SortKey(f, desc) for f, desc in order if f not in hidden)
+
+
+def readable_where(registry: Registry, records: RecordService, clocks: Table,
+                   access: UserAccess, object_access: ObjectAccess,
+                   record_filter: RecordFilter | None, sla: SlaState | None
+                   ) -> list[ColumnElement[bool]]:
+    """The SQL conditions of the records of ``object_access`` the user may read that pass a
+    declared filter (with ``user`` the signed-in user) and SLA state."""
+    name = object_access.obj.name
+    parts = [access.scope(object_access, "read")]
+    if record_filter is not None:
+        tables = {n: records.table(n) for n in registry.objects}
+        parts.append(filter_condition(record_filter.tree, object_access.obj, registry.objects,
+                                      tables, access.principal.dsl_user()))
+    if sla is not None:
+        parts.append(sla_state_condition(sla, name, records.table(name), clocks,
+                                         records.clock.now()))
+    return parts
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,15 +119,8 @@ class ViewLists:
         view = shown.view
         object_access = self._object_access(access, view.object)
         table = self._records.table(view.object)
-        parts = [access.scope(object_access, "read")]
-        if view.filter is not None:
-            tables = {name: self._records.table(name) for name in self._registry.objects}
-            parts.append(filter_condition(view.filter.tree, object_access.obj,
-                                          self._registry.objects, tables,
-                                          access.principal.dsl_user()))
-        if view.sla is not None:
-            parts.append(sla_state_condition(view.sla, view.object, table, self._clocks,
-                                             self._records.clock.now()))
+        parts = readable_where(self._registry, self._records, self._clocks, access,
+                               object_access, view.filter, view.sla)
         if shown.team is not None and view.per is not None:
             parts.append(table.c[view.per] == shown.team)
         return and_(*parts)

@@ -6,9 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.errors import PackError
-from engine.packs import load_registry
-from tests.pack_loading.packs_on_disk import write_pack
+from tests.views.pack_problems import assert_pack_problem
 
 CASE = "object: case\nfields:\n  title: {type: string}\n  size: {type: integer}\n"
 SNIPPET = """object: snippet
@@ -41,11 +39,5 @@ CASES = [
                          [pytest.param(*c[1:], id=c[0]) for c in CASES])
 def test_macro_problem_is_reported_at_its_source(tmp_path: Path, text: str, code: str,
                                                  where: str, words: str) -> None:
-    pack = write_pack(tmp_path, {"objects/case.yaml": CASE, "objects/snippet.yaml": SNIPPET,
-                                 "objects/note.yaml": NOTE, "macros/m.yaml": text})
-    with pytest.raises(PackError) as caught:
-        load_registry([pack])
-    matching = [p for p in caught.value.problems if p.code == code]
-    assert matching, f"no {code} among {[str(p) for p in caught.value.problems]}"
-    assert str(matching[0].pos).endswith(where), str(matching[0])
-    assert words in matching[0].message, matching[0].message
+    assert_pack_problem(tmp_path, {"objects/case.yaml": CASE, "objects/snippet.yaml": SNIPPET,
+                         "objects/note.yaml": NOTE, "macros/m.yaml": text}, code, where, words)

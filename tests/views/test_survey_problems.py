@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from engine.errors import PackError
 from engine.packs import load_registry
 from tests.pack_loading.packs_on_disk import write_pack
+from tests.views.pack_problems import assert_pack_problem
 
 CASE = "object: case\nfields:\n  title: {type: string}\n"
 ANSWER = """object: answer
@@ -46,14 +46,8 @@ CASES = [
                          [pytest.param(*c[1:], id=c[0]) for c in CASES])
 def test_survey_problem_is_reported_at_its_source(tmp_path: Path, text: str, code: str,
                                                   where: str, words: str) -> None:
-    pack = write_pack(tmp_path, {"objects/case.yaml": CASE, "objects/answer.yaml": ANSWER,
-                                 "forms/rate.yaml": FORM, "surveys/s.yaml": text})
-    with pytest.raises(PackError) as caught:
-        load_registry([pack])
-    matching = [p for p in caught.value.problems if p.code == code]
-    assert matching, f"no {code} among {[str(p) for p in caught.value.problems]}"
-    assert str(matching[0].pos).endswith(where), str(matching[0])
-    assert words in matching[0].message, matching[0].message
+    assert_pack_problem(tmp_path, {"objects/case.yaml": CASE, "objects/answer.yaml": ANSWER,
+                         "forms/rate.yaml": FORM, "surveys/s.yaml": text}, code, where, words)
 
 
 def test_a_survey_compiles_into_the_registry(tmp_path: Path) -> None:

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from engine.errors import PackError
 from engine.packs import load_registry
 from tests.pack_loading.packs_on_disk import write_pack
+from tests.views.pack_problems import assert_pack_problem
 
 THING = """
 object: thing
@@ -79,14 +79,8 @@ CASES = [
 def test_view_problem_is_reported_at_its_source(
     tmp_path: Path, files: dict[str, str], code: str, where: str, words: str
 ) -> None:
-    pack = write_pack(tmp_path, {"objects/thing.yaml": THING, "objects/holder.yaml": HOLDER,
-                                 "roles/staff.yaml": ROLE, **files})
-    with pytest.raises(PackError) as caught:
-        load_registry([pack])
-    matching = [p for p in caught.value.problems if p.code == code]
-    assert matching, f"no {code} among {[str(p) for p in caught.value.problems]}"
-    assert str(matching[0].pos).endswith(where), str(matching[0])
-    assert words in matching[0].message, matching[0].message
+    assert_pack_problem(tmp_path, {"objects/thing.yaml": THING, "objects/holder.yaml": HOLDER,
+                         "roles/staff.yaml": ROLE, **files}, code, where, words)
 
 
 def test_a_view_compiles_into_the_registry(tmp_path: Path) -> None:
