@@ -1,9 +1,12 @@
 """Bounded regular expressions for ``matches``.
 
-Python's ``re`` backtracks and has no timeout, so a pattern is accepted only if it cannot
-backtrack exponentially: no nested unbounded quantifiers (``(a+)+``), no ambiguous alternation
-under a quantifier (``(a|aa)*``), no backreferences. Patterns are short and compiled once when
-the expression compiles; input is cut to a bounded prefix so polynomial cases stay bounded too.
+Patterns are written in Python ``re`` syntax and checked here first (no nested unbounded
+quantifiers such as ``(a+)+``, no ambiguous alternation under a quantifier such as
+``(a|aa)*``, no backreferences), then run by RE2, whose matching time is linear in the input:
+Python's ``re`` backtracks, and even a pattern that passes those checks (``.*x.*y``) can take
+minutes on a few thousand characters. ``\\d``, ``\\w`` and ``\\s`` keep their Unicode
+meaning (translated to RE2's Unicode classes); lookarounds, which RE2 cannot run, are refused.
+Input is still cut to a bounded prefix.
 """
 
 from __future__ import annotations
@@ -11,6 +14,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from typing import Any
+
+import re2
 
 from engine.rules_dsl.limits import MAX_REGEX_CHARS, MAX_REGEX_INPUT_CHARS
 
@@ -82,14 +87,75 @@ def compile_bounded_regex(pattern: str) -> Callable[[Any], bool]:
     if len(pattern) > MAX_REGEX_CHARS:
         raise RegexRejected(f"pattern is longer than {MAX_REGEX_CHARS} characters")
     try:
-        compiled = re.compile(pattern)
+        re.compile(pattern)
         _check(sre_parse.parse(pattern), False, False)
     except re.error as exc:
         raise RegexRejected(f"invalid regular expression: {exc}") from None
-    search = compiled.search
+    options = re2.Options()
+    options.log_errors = False
+    try:
+        search = re2.compile(_unicode_classes(pattern), options).search
+    except re2.error as exc:
+        detail = exc.args[0].decode() if exc.args and isinstance(exc.args[0], bytes) else exc
+        raise RegexRejected(
+            f"matches() runs patterns in linear time, which this one does not allow "
+            f"(lookarounds, or repetitions over 1000 in all): {detail}") from None
     limit = MAX_REGEX_INPUT_CHARS
 
     def matches(text: Any) -> bool:
         return isinstance(text, str) and search(text[:limit]) is not None
 
     return matches
+
+
+#: Python's Unicode meaning of the class escapes, as RE2 classes (RE2's own are ASCII only).
+_CLASS_MEMBERS = {
+    "d": r"\p{Nd}",
+    "w": r"\p{L}\p{N}_",
+    "s": r"\t\n\v\f\r\x{1c}-\x{1f}\x{85}\p{Z}",
+}
+
+
+def _unicode_classes(pattern: str) -> str:
+    """``pattern`` with ``\\d \\w \\s`` (and ``\\D \\W \\S``) spelled as Unicode classes."""
+    out: list[str] = []
+    in_class = False
+    i = 0
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\" and i + 1 < len(pattern):
+            escaped = pattern[i + 1]
+            members = _CLASS_MEMBERS.get(escaped.lower())
+            width = {"u": 4, "U": 8}.get(escaped)
+            if width is not None:  # \uXXXX, \UXXXXXXXX: RE2 writes \x{...}
+                out.append(f"\\x{{{pattern[i + 2:i + 2 + width]}}}")
+                i += 2 + width
+                continue
+            if escaped == "Z":
+                out.append("\\z")
+            elif members is None:
+                out.append(pattern[i:i + 2])
+            elif escaped.islower():
+                out.append(members if in_class else f"[{members}]")
+            elif in_class:
+                raise RegexRejected(f"\\{escaped} inside [...] is not supported; write the "
+                                    f"class as [^...] instead")
+            else:
+                out.append(f"[^{members}]")
+            i += 2
+            continue
+        if char == "[" and not in_class:
+            in_class = True
+            out.append(char)
+            # A ']' right after '[' or '[^' is a member, not the end.
+            for lead in ("^", "]"):
+                if pattern.startswith(lead, i + 1):
+                    out.append(lead)
+                    i += 1
+        elif char == "]" and in_class:
+            in_class = False
+            out.append(char)
+        else:
+            out.append(char)
+        i += 1
+    return "".join(out)
