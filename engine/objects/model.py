@@ -24,6 +24,7 @@ __all__ = [
     "ObjectType",
     "Conversation",
     "SearchField",
+    "SuggestWhen",
     "FormField",
     "FormSection",
     "FormDef",
@@ -180,6 +181,14 @@ class SearchField:
 
 
 @dataclass(frozen=True, slots=True)
+class SuggestWhen:
+    """The records of an object offered as suggestions: ``field`` (an enum) in ``values``."""
+
+    field: str
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Conversation:
     """The child object holding a record's messages, and how to tell public from internal."""
 
@@ -206,6 +215,8 @@ class ObjectType:
     pos: SourcePos | None = field(default=None, compare=False)
     #: What full-text search indexes (empty: the object is not searchable).
     search: tuple[SearchField, ...] = ()
+    #: Which records suggestions offer (``None``: the object is never suggested).
+    suggest: SuggestWhen | None = None
     #: The child object holding each record's conversation, when the pack says.
     conversation: Conversation | None = None
 
