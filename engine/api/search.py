@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Query
 from engine.api.auth import current_access
 from engine.api.errors import ERROR_RESPONSES
 from engine.api.path_ids import Id
-from engine.errors import FieldIssue, ValidationFailed
+from engine.errors import FieldIssue, Forbidden, ValidationFailed
 from engine.runtime.access import UserAccess
 from engine.runtime.factory import Runtime
 from engine.runtime.record_search import RecordSearch
@@ -88,10 +88,9 @@ def search_router(runtime: Runtime) -> APIRouter:
                    since: datetime, until: datetime) -> dict[str, Any]:
         target = access.access(object)
         if target.grants["read"] is not True:
-            raise ValidationFailed([FieldIssue(
-                ("query", "object"), f"the deflection report of '{target.obj.name}' counts "
-                "every user's records: it needs a role that reads all of them",
-                "permission_denied")], code="permission_denied")
+            raise Forbidden(f"the deflection report of '{target.obj.name}' counts every "
+                            "user's records: it needs a role that reads all of them",
+                            code="permission_denied")
         for name, value in (("since", since), ("until", until)):
             if value.tzinfo is None:
                 raise ValidationFailed([FieldIssue(

@@ -23,6 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
         _migrate,
         _pack,
         _packs,
+        _search,
         _seed,
         _serve,
         _sla,
@@ -35,7 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="flowdesk", description=__doc__.splitlines()[0])
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for group in (_packs, _pack, _migrate, _serve, _seed, _users, _worker, _eval, _dsl,
-                  _workflow, _sla, _test, _mail):
+                  _workflow, _sla, _test, _mail, _search):
         group.register(subparsers)
     return parser
 

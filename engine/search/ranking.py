@@ -56,18 +56,29 @@ def _tsquery(terms: Sequence[Term]) -> str:
     return " | ".join(one(t) for t in terms)
 
 
+def _materialized(statement: Select[Any]) -> Any:
+    """``statement`` as a CTE SQLite runs once: left to itself, the planner may nest the FTS5
+    query inside a loop over the index rows and run the MATCH once per row."""
+    return statement.cte().prefix_with("MATERIALIZED")
+
+
 class _Dialect:
     def __init__(self, index: Table, name: str) -> None:
         self.index = index
         self.postgres = name == "postgresql"
 
-    def matches(self, terms: Sequence[Term]) -> ColumnElement[bool]:
-        """Index rows containing any of ``terms``."""
+    def records_matching(self, term: Term, own: Sequence[ColumnElement[bool]]) -> Select[Any]:
+        """The ids of records with an index row (among ``own``) containing ``term``. On
+        SQLite the FTS5 match drives the join: filtering the index rows first would read
+        every row of the object."""
+        index = self.index
         if self.postgres:
-            return self.index.c.document.op("@@")(cast(literal(_tsquery(terms)), TSQUERY))
-        hits = select(_FTS.c.rowid).where(
-            literal_column(SQLITE_FULL_TEXT).op("MATCH")(literal(_fts5(terms))))
-        return self.index.c.id.in_(hits)
+            query = cast(literal(_tsquery((term,))), TSQUERY)
+            return select(index.c.record_id).where(*own, index.c.document.op("@@")(query))
+        hits = _materialized(select(_FTS.c.rowid.label("sid")).where(
+            literal_column(SQLITE_FULL_TEXT).op("MATCH")(literal(_fts5((term,))))))
+        return (select(index.c.record_id)
+                .select_from(hits.join(index, index.c.id == hits.c.sid)).where(*own))
 
     def scored(self, terms: Sequence[Term]) -> tuple[Any, Any, ColumnElement[bool]]:
         """(rank expression, extra FROM, condition) of index rows matching any term."""
@@ -75,9 +86,9 @@ class _Dialect:
             query = cast(literal(_tsquery(terms)), TSQUERY)
             return (func.ts_rank_cd(self.index.c.document, query), None,
                     self.index.c.document.op("@@")(query))
-        hits = (select(_FTS.c.rowid.label("sid"), (-_FTS.c.rank).label("rank"))
-                .where(literal_column(SQLITE_FULL_TEXT).op("MATCH")(literal(_fts5(terms))))
-                .subquery("fts_hits"))
+        hits = _materialized(
+            select(_FTS.c.rowid.label("sid"), (-_FTS.c.rank).label("rank"))
+            .where(literal_column(SQLITE_FULL_TEXT).op("MATCH")(literal(_fts5(terms)))))
         return hits.c.rank, hits, self.index.c.id == hits.c.sid
 
 
@@ -98,6 +109,6 @@ def ranked_records(index: Table, dialect: str, object_name: str, terms: QueryTer
         statement = statement.where(condition)
     if mode == "all" and len(terms.terms) > 1:
         for term in terms.terms:
-            each = select(index.c.record_id).where(*own, d.matches((term,)))
-            statement = statement.where(index.c.record_id.in_(each))
+            statement = statement.where(
+                index.c.record_id.in_(d.records_matching(term, own)))
     return statement.group_by(index.c.record_id)
