@@ -52,7 +52,6 @@ class ObjectAccess:
     hidden: frozenset[str]
     read_only: frozenset[str]
     view: ObjectType
-    create_validator: RecordValidator
     update_validator: RecordValidator
     create_read_only: frozenset[str] = frozenset()
 
@@ -139,7 +138,7 @@ class AccessControl:
         view = _without(obj, hidden, frozenset())
         access = ObjectAccess(
             obj=obj, grants=frozen_map(grants), hidden=hidden, read_only=read_only,
-            view=view, create_validator=RecordValidator(view),
+            view=view,
             update_validator=RecordValidator(_without(obj, hidden, read_only)),
             create_read_only=create_read_only)
         self._cache[key] = access
