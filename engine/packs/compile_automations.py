@@ -51,6 +51,11 @@ from engine.workflows import automation as auto
 from engine.workflows.action_registry import ActionRegistry
 from engine.workflows.state_machine import SetFields, StateMachine
 from engine.workflows.templates import TextTemplate, compile_template, template_environment
+from engine.workflows.webhook_targets import (
+    address_refusal,
+    literal_host_address,
+    never_a_receiver,
+)
 
 __all__ = ["compile_automations", "ENGINE_EVENTS", "TEMPLATE_ROOTS"]
 
@@ -340,6 +345,13 @@ class _Compiler:
         if isinstance(spec, SendEmailAction):
             return self.send_email(spec, path)
         if isinstance(spec, WebhookAction):
+            target = literal_host_address(spec.url)
+            if target is not None and never_a_receiver(target):
+                self.bad("webhook_url_refused",
+                         f"webhook: {spec.url} is a {address_refusal(target)} address (cloud "
+                         "metadata and the like), which webhooks never reach; give the "
+                         "receiver's public address", (*path, "url"))
+                return None
             payload = [(key, e) for key, value in spec.payload.items()
                        if (e := self.expression(value, (*path, "payload", key),
                                                 f"webhook payload '{key}'")) is not None]

@@ -6,20 +6,26 @@ private targets (``FLOWDESK_WEBHOOK_ALLOW_PRIVATE=1``), never link-local ones.""
 from __future__ import annotations
 
 import ipaddress
+import shutil
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from threading import Thread
 from typing import Any
 
 import pytest
 
+from engine.errors import PackError
 from engine.jobs.worker import Worker
+from engine.packs import compile_registry
+from engine.packs.loader import load_packs
 from engine.runtime.effects import UrllibWebhookSender
 from engine.runtime.effects.webhook_connection import checked_target
 from engine.runtime.job_errors import JobFailed
 from engine.runtime.unit_of_work import unit_of_work
 from engine.workflows.webhook_targets import IpAddress, address_refusal, private_allowed
 from tests.jobs.conftest import SECRET_ENV
+from tests.workflows.problems import assert_one_problem
 
 Row = Callable[[int], dict[str, Any]]
 
@@ -189,3 +195,43 @@ def test_the_connection_goes_to_the_checked_address_not_a_second_lookup(
     url = f"http://hooks.example.test:{port}/hook"
     assert job_row(_run_hook(_worker_with(worker, sender), url))["status"] == "done"
     assert receiver.posts == [("/hook", f"hooks.example.test:{port}")]
+
+
+# -- at pack load ------------------------------------------------------------------------------
+
+LAB = Path(__file__).resolve().parents[1] / "packs" / "automation_lab"
+
+
+@pytest.mark.parametrize(
+    ("url", "refusal"),
+    [("http://169.254.169.254/latest/meta-data/", "link-local"),
+     ("http://[::ffff:169.254.169.254]/", "link-local (inside ::ffff:a9fe:a9fe)"),
+     ("http://0.0.0.0:8080/", "unspecified")],
+)
+def test_a_pack_webhook_to_a_metadata_or_unspecified_address_is_refused_at_load(
+    tmp_path: Path, url: str, refusal: str
+) -> None:
+    pack = tmp_path / "lab"
+    shutil.copytree(LAB, pack)
+    hook = pack / "automations" / "notify_solved.yaml"
+    hook.write_text(hook.read_text(encoding="utf-8").replace(
+        "https://hooks.example.test/solved", url), encoding="utf-8")
+    with pytest.raises(PackError) as info:
+        compile_registry(load_packs([pack]))
+    assert_one_problem(
+        info.value.problems, "webhook_url_refused", "6:10",
+        f"webhook: {url} is a {refusal} address (cloud metadata and the like), which "
+        "webhooks never reach; give the receiver's public address",
+        "automations/notify_solved.yaml")
+
+
+def test_a_pack_webhook_to_a_private_address_loads_and_is_left_to_the_operator(
+    tmp_path: Path
+) -> None:
+    pack = tmp_path / "lab"
+    shutil.copytree(LAB, pack)
+    hook = pack / "automations" / "notify_solved.yaml"
+    hook.write_text(hook.read_text(encoding="utf-8").replace(
+        "https://hooks.example.test/solved", "http://10.0.0.5/hook"), encoding="utf-8")
+    registry = compile_registry(load_packs([pack]))
+    assert "notify_solved" in registry.automations
