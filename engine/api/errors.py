@@ -8,6 +8,7 @@ bodies and unexpected exceptions all pass through here, so a client parses one s
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -76,6 +77,17 @@ def status_for(error: FlowdeskError) -> int:
     return 400
 
 
+class _ErrorJSON(JSONResponse):
+    """An error may quote what the client sent, lone surrogates included, which have no UTF-8
+    form: such an answer escapes them (``\\udc80``) as JSON allows, instead of failing."""
+
+    def render(self, content: Any) -> bytes:
+        try:
+            return super().render(content)
+        except UnicodeEncodeError:
+            return json.dumps(content, ensure_ascii=True, separators=(",", ":")).encode()
+
+
 def error_response(
     status: int,
     code: str,
@@ -84,7 +96,7 @@ def error_response(
     headers: dict[str, str] | None = None,
 ) -> JSONResponse:
     body = {"error": {"code": code, "message": message, "details": list(details)}}
-    return JSONResponse(body, status_code=status, headers=headers)
+    return _ErrorJSON(body, status_code=status, headers=headers)
 
 
 def _flowdesk_error(_request: Request, exc: Exception) -> JSONResponse:

@@ -66,6 +66,8 @@ CASES: list[tuple[str, str, dict[str, Any], int, str, tuple[list[Any], str] | st
      "validation_failed", (["body", "n\x00"], NUL)),
     ("POST", "/api/records/customer", {"content": b'{"name": "a\\ud800b"}'}, 422,
      "validation_failed", (["body", "name"], SURROGATE)),
+    ("POST", "/api/records/customer", {"content": b'{"name": "n", "\\ud800": 1}'}, 422,
+     "validation_failed", (["body", "\ud800"], SURROGATE)),
     ("POST", "/api/records/customer",
      {"content": b'{"name": "a\\u0000b"}', "headers": {"Content-Type": "text/plain"}}, 422,
      "validation_failed", (["body", "name"], NUL)),
