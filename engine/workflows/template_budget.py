@@ -12,11 +12,12 @@ Jinja2's sandbox keeps templates away from Python internals but not from spendin
   list mutation is refused (the immutable sandbox), so nothing grows behind a check's back;
 - **time**: a wall-clock deadline checked at every count and size check (a compute budget, not
   domain time: the injected Clock, which tests stop, would never end a loop);
-- **output** (see :meth:`TextTemplate.render`, which renders as a stream).
+- **output** (:func:`render_within_budget` renders as a stream).
 
 What is unbounded in the text itself (``range(10**9)``, nested literal ranges, ``'x' *
-10**10``) is refused at load by :func:`unbounded_problems`. At run time, a template over budget
-raises :class:`TemplateBudgetExceeded` (a Jinja2 ``SecurityError``) with the reason.
+10**10``) is refused at load (:mod:`engine.workflows.template_load_bounds`). At run time, a
+template over budget raises :class:`TemplateBudgetExceeded` (a Jinja2 ``SecurityError``)
+with the reason.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from __future__ import annotations
 import operator
 import re
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,7 +33,7 @@ from jinja2 import nodes
 from jinja2.compiler import CodeGenerator, Frame
 from jinja2.exceptions import SecurityError
 from jinja2.runtime import Context
-from jinja2.sandbox import MAX_RANGE, ImmutableSandboxedEnvironment
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.utils import _PassArg, pass_context
 
 __all__ = [
@@ -42,7 +43,9 @@ __all__ = [
     "RenderBudget",
     "BudgetedEnvironment",
     "render_within_budget",
-    "unbounded_problems",
+    "check_binop",
+    "fmt_count",
+    "OPERATORS",
 ]
 
 
@@ -67,7 +70,7 @@ DEFAULT_LIMITS = TemplateLimits()
 _BUDGET_KEY = "flowdesk budget"
 _TICK = "flowdesk_tick"
 _CONCAT = "flowdesk_concat"
-_OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
+OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
     "*": operator.mul, "**": operator.pow, "+": operator.add, "%": operator.mod}
 #: Widths in printf-style and str.format specs: "%0999999d", "{:>999999}".
 _WIDTHS = re.compile(r"%[-+ #0]*(\d+)|\{[^{}]*:[^{}]*?(\d+)")
@@ -79,7 +82,7 @@ class TemplateBudgetExceeded(SecurityError):
     """A template went over one of its :class:`TemplateLimits`."""
 
 
-def _fmt(n: float) -> str:
+def fmt_count(n: float) -> str:
     return f"{n:,}"
 
 
@@ -121,14 +124,14 @@ class RenderBudget:
     def tick(self) -> None:
         self.iterations += 1
         if self.iterations > self.limits.loop_iterations:
-            raise self.over(f"it ran more than {_fmt(self.limits.loop_iterations)} loop "
+            raise self.over(f"it ran more than {fmt_count(self.limits.loop_iterations)} loop "
                             "iterations and macro calls")
         self.check_time()
 
     def check_size(self, size: int, what: str) -> None:
         if size > self.limits.value_size:
-            raise self.over(f"{what} would hold {_fmt(size)} characters or items, more than "
-                            f"{_fmt(self.limits.value_size)}")
+            raise self.over(f"{what} would hold {fmt_count(size)} characters or items, more than "
+                            f"{fmt_count(self.limits.value_size)}")
         self.check_time()
 
     def checked(self, value: Any, what: str) -> Any:
@@ -146,12 +149,12 @@ class RenderBudget:
 # -- checks before an operation allocates -------------------------------------------------
 
 
-def _check_binop(budget: RenderBudget, op: str, left: Any, right: Any) -> None:
+def check_binop(budget: RenderBudget, op: str, left: Any, right: Any) -> None:
     ints = isinstance(left, int) and isinstance(right, int)
     if op == "**" and ints and right > 0:
         bits = max(1, abs(left).bit_length() - 1) * right if abs(left) > 1 else 1
         if bits > budget.limits.int_bits:
-            raise budget.over(f"{left} ** {right} would have about {_fmt(bits)} bits, more "
+            raise budget.over(f"{left} ** {right} would have about {fmt_count(bits)} bits, more "
                               f"than {budget.limits.int_bits}")
     elif op == "*" and ints:
         if left.bit_length() + right.bit_length() > budget.limits.int_bits + 1:
@@ -300,7 +303,7 @@ def _concat(context: Context, parts: tuple[Any, ...]) -> str:
 class BudgetedEnvironment(ImmutableSandboxedEnvironment):
     """The immutable sandbox with every render bounded by ``limits``."""
 
-    intercepted_binops = frozenset(_OPERATORS)
+    intercepted_binops = frozenset(OPERATORS)
     code_generator_class = _BudgetedCodeGenerator
 
     def __init__(self, limits: TemplateLimits = DEFAULT_LIMITS, **options: Any) -> None:
@@ -345,8 +348,8 @@ class BudgetedEnvironment(ImmutableSandboxedEnvironment):
 
     def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
         budget = self.budget(context)
-        _check_binop(budget, operator, left, right)
-        return budget.checked(_OPERATORS[operator](left, right), f"'{operator}'")
+        check_binop(budget, operator, left, right)
+        return budget.checked(OPERATORS[operator](left, right), f"'{operator}'")
 
     def call(__self, __context: Context, __obj: Any, *args: Any,  # noqa: N805 (Jinja's names)
              **kwargs: Any) -> Any:
@@ -373,96 +376,7 @@ def render_within_budget(template: Any, context: Mapping[str, Any]) -> str:
     for chunk in template.generate({**context, **fresh}):
         size += len(chunk)
         if size > limits.output_chars:
-            raise TemplateBudgetExceeded(
-                f"over its budget: it rendered more than {_fmt(limits.output_chars)} characters")
+            raise TemplateBudgetExceeded("over its budget: it rendered more than "
+                                         f"{fmt_count(limits.output_chars)} characters")
         parts.append(chunk)
     return "".join(parts)
-
-
-# -- refusing at load what the text makes unbounded ---------------------------------------
-
-
-class _Unbounded(Exception):
-    pass
-
-
-def _const_value(node: nodes.Node, limits: TemplateLimits) -> Any:
-    """The value of a constant expression, refusing (``_Unbounded``) one too big to build;
-    ``None`` when the expression is not constant."""
-    if isinstance(node, nodes.Const):
-        return node.value
-    if isinstance(node, nodes.Neg):
-        inner = _const_value(node.node, limits)
-        return -inner if isinstance(inner, (int, float)) else None
-    ops: dict[type[nodes.Node], str] = {nodes.Mul: "*", nodes.Pow: "**", nodes.Add: "+"}
-    op = ops.get(type(node))
-    if op is None or not isinstance(node, nodes.BinExpr):
-        return None
-    left, right = _const_value(node.left, limits), _const_value(node.right, limits)
-    if left is None or right is None:
-        return None
-    budget = RenderBudget(TemplateLimits(
-        limits.loop_iterations, limits.value_size, limits.output_chars, float("inf"),
-        limits.int_bits))
-    try:
-        _check_binop(budget, op, left, right)
-        return budget.checked(_OPERATORS[op](left, right), f"'{op}'")
-    except TemplateBudgetExceeded as exc:
-        raise _Unbounded(str(exc)) from None
-    except (TypeError, ValueError, ArithmeticError):
-        return None
-
-
-def _literal_range(node: nodes.Node, limits: TemplateLimits) -> int | None:
-    """How many items ``range(<constants>)`` gives, else None."""
-    if not (isinstance(node, nodes.Call) and isinstance(node.node, nodes.Name)
-            and node.node.name == "range" and not node.kwargs):
-        return None
-    values = [_const_value(arg, limits) for arg in node.args]
-    if not values or not all(isinstance(v, int) for v in values):
-        return None
-    try:
-        return len(range(*values))
-    except (TypeError, ValueError):
-        return None
-
-
-def _walk_loops(node: nodes.Node, outer: int, limits: TemplateLimits,
-                found: list[tuple[str, int]]) -> None:
-    for child in node.iter_child_nodes():
-        runs = outer
-        if isinstance(child, nodes.For):
-            count = _literal_range(child.iter, limits)
-            if count is not None and count > MAX_RANGE:
-                found.append((f"range() of {_fmt(count)} items is over the sandbox's "
-                              f"{_fmt(MAX_RANGE)}", child.lineno))
-            elif count is not None:
-                runs = outer * max(count, 1)
-                if runs > limits.loop_iterations >= outer:
-                    found.append((f"its nested loops run {_fmt(runs)} times, more than the "
-                                  f"{_fmt(limits.loop_iterations)} iterations a template may",
-                                  child.lineno))
-        _walk_loops(child, runs, limits, found)
-
-
-def _walk_constants(node: nodes.Node, limits: TemplateLimits) -> Iterator[tuple[str, int]]:
-    for expr in node.find_all(nodes.BinExpr):
-        try:
-            _const_value(expr, limits)
-        except _Unbounded as exc:
-            yield str(exc).removeprefix("over its budget: "), expr.lineno
-
-
-def unbounded_problems(tree: nodes.Template,
-                       limits: TemplateLimits = DEFAULT_LIMITS) -> list[tuple[str, int]]:
-    """``(message, line)`` for what the template's text makes unbounded: literal ranges over
-    the sandbox's limit, literal nested loops over the iteration budget, constant expressions
-    too big to build."""
-    found: list[tuple[str, int]] = []
-    _walk_loops(tree, 1, limits, found)
-    seen = {line for _, line in found}
-    for message, line in _walk_constants(tree, limits):
-        if line not in seen:  # the outermost expression of a line says enough
-            found.append((message, line))
-            seen.add(line)
-    return [(f"template is unbounded: {message}", line) for message, line in found]

@@ -22,8 +22,8 @@ from engine.workflows.template_budget import (
     BudgetedEnvironment,
     TemplateLimits,
     render_within_budget,
-    unbounded_problems,
 )
+from engine.workflows.template_load_bounds import unbounded_problems
 
 __all__ = ["TextTemplate", "TemplateProblem", "compile_template", "template_environment",
            "RECORD_ROOTS"]
