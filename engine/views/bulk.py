@@ -28,6 +28,8 @@ from engine.runtime.access import UserAccess
 __all__ = ["BulkActions", "BulkRequest", "DEFAULT_MAX_BULK", "ACTIONS"]
 
 DEFAULT_MAX_BULK = 100
+#: The largest id or version a request may name (what JSON numbers hold exactly).
+_MAX_WHOLE = 2**53 - 1
 UPDATE, ASSIGN, TRANSITION = "update", "assign", "transition"
 ACTIONS = (UPDATE, ASSIGN, TRANSITION)
 
@@ -49,7 +51,8 @@ def _issue(loc: tuple[str | int, ...], msg: str, kind: str = "invalid") -> Field
 
 def _target(item: Any, i: int, issues: list[FieldIssue]) -> tuple[int, int | None] | None:
     def whole(value: Any) -> bool:
-        return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+        return isinstance(value, int) and not isinstance(value, bool) \
+            and 1 <= value <= _MAX_WHOLE
 
     if whole(item):
         return int(item), None
@@ -57,8 +60,8 @@ def _target(item: Any, i: int, issues: list[FieldIssue]) -> tuple[int, int | Non
         version = item.get("version")
         if version is None or whole(version):
             return int(item["id"]), version
-    issues.append(_issue(("ids", i), "expected a record id, or {\"id\": id, \"version\": n}",
-                         "type"))
+    issues.append(_issue(("ids", i), "expected a record id (a whole number from 1), or "
+                         "{\"id\": id, \"version\": n}", "type"))
     return None
 
 

@@ -138,3 +138,11 @@ def test_the_loans_pack_bulk_transitions_and_has_nothing_to_assign(loans_desk: D
         "action": "assign", "values": {"notes": "x"}, "ids": loans})
     assert assign.status_code == 422
     assert "no assignment fields" in assign.json()["error"]["details"][0]["msg"]
+
+
+def test_an_id_too_large_for_any_record_is_refused_as_malformed(
+        desk: Desk, world: dict[str, Any]) -> None:
+    answer = _bulk(desk, "ann", {"action": "update", "values": {"subject": "x"},
+                                 "ids": [2**63]})
+    assert answer.status_code == 422
+    assert answer.json()["error"]["details"][0]["loc"] == ["body", "ids", 0]
