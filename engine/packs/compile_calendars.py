@@ -129,6 +129,7 @@ class _Compiler:
             weekly = self.weekly_hours(spec.hours)
         holidays = self.holidays()
         working_days = self.working_days(holidays)
+        self.redundant_working_days(weekly, holidays)
         if len(self.problems) > self.before:
             return None
         return BusinessCalendar(spec.calendar, spec.timezone, tuple(weekly),
@@ -234,6 +235,20 @@ class _Compiler:
             for k in range(days):
                 out.setdefault(h.from_ + timedelta(days=k), i)
         return out
+
+    def redundant_working_days(self, weekly: list[tuple[Interval, ...]],
+                               holidays: Mapping[date, int]) -> None:
+        """A make-up day on a weekday that works anyway (and is no holiday here, nor, with
+        ``include:``, possibly there) changes nothing: most likely a wrong date."""
+        if self.spec.include:
+            return
+        for i, w in enumerate(self.spec.working_days):
+            if w.hours is None and weekly[w.date.weekday()] and w.date not in holidays:
+                self.bad("calendar_redundant_working_day",
+                         f"{w.date} is a {w.date.strftime('%A')}, a working day on this "
+                         "calendar already: a make-up working day is for a day off (a weekend "
+                         "or a holiday); check the date or remove it",
+                         ("working_days", i, "date"))
 
     def working_days(
         self, holidays: Mapping[date, int]

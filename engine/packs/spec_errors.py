@@ -65,11 +65,27 @@ def _first_model(annotation: Any) -> Any:
     return None
 
 
+#: Characters no key has but rules do: a key holding one is the rest of a rule that an
+#: unquoted comma cut off inside a flow mapping (``{rule: coalesce(a, b) != ""}``).
+_RULE_CHARS = frozenset(' ()[]"\'=!<>+*/%')
+
+
+def _cut_rule_hint(key: object) -> str:
+    if isinstance(key, str) and any(ch in _RULE_CHARS for ch in key):
+        return ("; this looks like the rest of a rule cut at a comma: inside '{...}' a comma "
+                "ends the value, so quote the rule, e.g. 'coalesce(a, b) != \"\"'")
+    return ""
+
+
 def _problem(doc: SourceDocument, model: type[BaseModel], base: Path_, err: Any) -> Problem:
     loc = tuple(err["loc"])
     kind = err["type"]
     if kind == "extra_forbidden":
         key = loc[-1]
+        cut = _cut_rule_hint(key)
+        if cut:
+            return Problem("unknown_key", f"unknown key '{key}'{cut}",
+                           doc.key_pos(_data_path(doc, base, loc)))
         owner = _model_at(model, loc)
         known = [
             (f.alias or name) for name, f in (owner.model_fields.items() if owner else [])
@@ -106,5 +122,5 @@ def _problem(doc: SourceDocument, model: type[BaseModel], base: Path_, err: Any)
         message = (
             f"'{err['input']}' is not a valid name: use lower case letters, digits and '_', "
             "starting with a letter (at most 48 characters)"
-        )
+        ) + _cut_rule_hint(err["input"])
     return Problem("invalid_value", f"{where}: {message}" if where else message, doc.pos(path))

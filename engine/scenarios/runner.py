@@ -11,7 +11,8 @@ import re
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -98,12 +99,25 @@ def _same(expected: Any, actual: Any) -> bool:
     left, right = _instant(expected), _instant(actual)
     if left is not None and right is not None:
         return left == right
-    if isinstance(expected, float | int) and isinstance(actual, str):
-        try:
-            return float(actual) == float(expected)
-        except ValueError:
-            return False
+    if isinstance(expected, date) and not isinstance(expected, datetime):
+        return expected.isoformat() == actual  # an unquoted YAML date
+    left_number, right_number = _number(expected), _number(actual)
+    either_a_number = not (isinstance(expected, str) and isinstance(actual, str))
+    if either_a_number and left_number is not None and right_number is not None:
+        # Decimals compare by value: "350.00", 350.0 and 350.5 - 0.5 + 0.5 alike.
+        return left_number == right_number
     return bool(expected == actual)
+
+
+def _number(value: Any) -> Decimal | None:
+    """``value`` as a decimal when it is a number or a numeric text; None otherwise."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
+        return None
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() else None
 
 
 class _Run:
@@ -139,7 +153,7 @@ class _Run:
             return [self.resolve(v, path) for v in value]
         if isinstance(value, dict):
             return {k: self.resolve(v, path) for k, v in value.items()}
-        if isinstance(value, datetime):
+        if isinstance(value, date):  # datetime too: unquoted YAML dates and instants
             return value.isoformat()
         return value
 

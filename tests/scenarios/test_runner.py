@@ -149,3 +149,26 @@ def test_moving_time_runs_each_due_job_at_its_own_instant(
       history: ["transition 'escalate': new -> open (automation 'sla_breach_escalate')"]
 """)
     assert result.passed, result.line()
+
+
+def test_unquoted_yaml_dates_are_dates_and_decimals_compare_by_value(
+        registry: Registry, tmp_path: Path) -> None:
+    result = _run(registry, tmp_path, """\
+  - create: a1
+    object: asset
+    values: {name: Press, customer: $gold, purchased_on: 2026-01-31, warranty_until: 2027-01-31}
+    expect:
+      record: a1
+      fields: {purchased_on: 2026-01-31, warranty_until: "2027-01-31"}
+""")
+    assert result.passed, result.line()
+
+
+@pytest.mark.parametrize(("expected", "actual", "same"), [
+    ("350.00", 350.0, True), (350.5, "350.50", True), ("350.50", 350.0, False),
+    ("0123", "123", False), (True, "true", False),
+])
+def test_numbers_compare_by_value_but_texts_stay_texts(expected: object, actual: object,
+                                                       same: bool) -> None:
+    from engine.scenarios.runner import _same
+    assert _same(expected, actual) is same

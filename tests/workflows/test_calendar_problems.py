@@ -174,3 +174,14 @@ def test_a_date_that_is_no_date_is_reported_at_its_position(
     [problem] = info.value.problems
     assert (problem.code, f"{problem.pos.line}:{problem.pos.col}") == ("invalid_value", where)
     assert words in problem.message
+
+
+def test_a_make_up_day_that_works_anyway_is_reported(tmp_path: Path) -> None:
+    # Monday 21 December works anyway; Saturday the 19th is a real make-up day.
+    calendar = PUBLIC + "working_days:\n  - 2026-12-21\n  - 2026-12-19\n"
+    pack = write_pack(tmp_path, {"calendars/public.yaml": calendar})
+    with pytest.raises(PackError) as exc:
+        load_registry([pack])
+    assert_one_problem(exc.value.problems, "calendar_redundant_working_day", "7:5",
+                       "2026-12-21 is a Monday, a working day on this calendar already",
+                       "calendars/public.yaml")
