@@ -134,7 +134,11 @@ class RelatedViews:
         if section.aggregate is not None:
             if {section.aggregate.by, section.aggregate.field} & object_access.hidden:
                 return None
-            out["aggregate"] = self._aggregate(section.aggregate, table, condition)
+            aggregate = self._aggregate(section.aggregate, table, condition)
+            # ``items`` and ``total`` as every section has them: a client that lists
+            # sections shows an aggregate as empty, with how many records it counts.
+            out.update(items=[], total=sum(p["count"] for p in aggregate["points"]),
+                       aggregate=aggregate)
             return out
         page = self._records.list(section.object, (), sort_keys(section.sort,
                                                                object_access.hidden),

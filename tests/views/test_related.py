@@ -57,6 +57,7 @@ def test_a_supervisor_gets_every_section_in_one_request(desk: Desk,
     assert [a["name"] for a in sections["assets"]["items"]] == ["Printer"]
     csat = sections["csat_trend"]["aggregate"]["points"]
     assert len(csat) == 12 and csat[-1] == {"month": "2026-03", "count": 2, "value": 4.5}
+    assert (sections["csat_trend"]["items"], sections["csat_trend"]["total"]) == ([], 2)
     assert sections["nps_trend"]["aggregate"]["points"][-2] == {
         "month": "2026-02", "count": 1, "value": 9.0}
     # the acknowledgements of both tickets and the internal note, newest first
