@@ -37,6 +37,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/user_writes.py
 	$(BIN)/python bench/sla_routing.py
 	$(BIN)/python bench/workflows.py
+	$(BIN)/python bench/bounds.py
 
 # Rebuild the web app into designer/static (needs Node and npm; `make run` does not).
 ui:
