@@ -8,9 +8,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 
+from engine.api.app import create_app
 from engine.errors import PackError
 from engine.packs import load_registry
+from engine.runtime.factory import build_engine
 from tests.auth.desk_world import World, database_url, world
 from tests.auth_helpers import bearer
 from tests.pack_loading.packs_on_disk import write_pack
@@ -128,3 +131,21 @@ def test_an_extending_pack_may_fill_a_field_from_the_user(tmp_path: Path) -> Non
     assert base.exists()
     registry = load_registry([top])
     assert registry.access.user_defaults["thing"]["owner"].source == "user.name"
+
+
+def test_a_refusal_does_not_quote_a_rule_that_reads_hidden_fields(tmp_path: Path) -> None:
+    """The create rule reads a field the role cannot see: the refusal does not repeat it."""
+    pack = write_pack(tmp_path, {
+        "objects/thing.yaml": "object: thing\nfields:\n  name: {type: string}\n"
+                              "  secret: {type: string}\n",
+        "roles/r.yaml": "role: r\nobjects:\n  thing:\n    create: secret == \"x\"\n"
+                        "    read: true\n    hidden: [secret]\n"})
+    runtime = build_engine([pack], f"sqlite:///{tmp_path / 'r.db'}")
+    try:
+        client = TestClient(create_app(runtime), headers=bearer(runtime, "rita", ["r"]))
+        response = client.post("/api/records/thing", json={"name": "n"})
+    finally:
+        runtime.close()
+    assert response.status_code == 403
+    assert response.json()["error"]["message"] == (
+        "your roles (r) may not create thing records with these values")
