@@ -3,13 +3,16 @@ conversation loop the demo shows (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
+from engine.api.app import create_app
 from engine.channels.imap_poller import ImapPoller, ImapSettings
 from engine.packs import Registry
 from engine.runtime.effects import SmtpMailer, SmtpSettings
@@ -110,7 +113,8 @@ def test_a_customer_emails_the_desk_and_the_conversation_goes_round(
         mailboxes: Dovecot) -> None:
     """The demo's loop: a customer emails the desk; the ticket appears, routed, with an
     acknowledgement; the agent's reply arrives threaded in the customer's mailbox; the
-    customer's answer lands on the same ticket."""
+    customer's answer lands on the same ticket; resolved, the survey link in the customer's
+    mailbox records their rating."""
     mailer = SmtpMailer(SmtpSettings(host="127.0.0.1", port=smtp.port, sender=DESK))
     desk = make_desk(pack_registry, db_engine, mailer=mailer)
 
@@ -155,3 +159,19 @@ def test_a_customer_emails_the_desk_and_the_conversation_goes_round(
     assert [(m["author_type"], m["body"]) for m in messages][-2:] == [
         ("agent", "已为您重新开具发票，请查收。"), ("customer", "收到，谢谢！")]
     assert len(records.list("ticket").items) == 1
+    # 5. Resolved: the CSAT link in the customer's mailbox records an answer.
+    for name in ("start", "resolve"):
+        current = records.get("ticket", ticket["id"])
+        desk.runtime.transitions.transition("ticket", ticket["id"], name,
+                                            expected_version=current["version"], actor="li.na")
+    desk.run_jobs()
+    survey = _parse(mailboxes.messages("customer")[-1])
+    assert str(survey["Subject"]).startswith(f"[#{ticket['id']}] How did we do?")
+    body = survey.get_body(("plain",))
+    assert body is not None
+    token = re.search(r"/portal/survey/(\S+)", body.get_content())
+    assert token is not None
+    client = TestClient(create_app(desk.runtime))
+    answer = client.post(f"/api/surveys/{token.group(1)}", json={"values": {"score": 5}})
+    assert answer.status_code == 201, answer.text
+    assert records.get("ticket", ticket["id"])["satisfaction"] == 5
