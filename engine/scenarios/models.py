@@ -87,6 +87,10 @@ class Step(_Spec):
     """The transition's name."""
     by: str = "scenario"
     """Who acts (a user name)."""
+    as_: str | None = Field(default=None, alias="as")
+    """Act as this user (one of ``users:``) with the pack's roles enforced, as the API does:
+    a create, update or transition the user's roles do not allow fails
+    (``permission_denied``, ``transition_forbidden``). ``by`` is then this user."""
     advance: DurationText | None = None
     """Move the clock forward (``15m``, ``3d``) and run the jobs that fall due on the way,
     in order."""

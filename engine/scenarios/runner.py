@@ -26,6 +26,7 @@ from engine.packs.registry import Registry
 from engine.packs.source import SourceDocument, load_yaml_document
 from engine.packs.spec_errors import validate_spec
 from engine.rules_dsl.parser import parse_duration_text
+from engine.runtime.access import UserAccess
 from engine.runtime.clock import ManualClock
 from engine.runtime.effects import MemoryMailer, MemoryWebhookSender
 from engine.runtime.factory import Runtime, build_runtime
@@ -233,9 +234,40 @@ class _Run:
         if step.expect is not None:
             self.check(step.expect, (*path, "expect"))
 
+    def acting_as(self, name: str, path: tuple[Any, ...]) -> UserAccess:
+        """What ``name`` may do: the pack's roles enforced, as for an API request."""
+        user = self.runtime.auth.users.by_name(name)
+        if user is None:
+            known = ", ".join(u.name for u in self.spec.users) or "none"
+            raise _Failed(f"'as: {name}' names no user of the scenario (users: {known})",
+                          (*path, "as"))
+        return self.runtime.access.for_user(self.runtime.auth.users.principal(user))
+
+    def act_as(self, step: Step, values: Mapping[str, Any], path: tuple[Any, ...]) -> bool:
+        """Run a create, update or transition as ``step.as_``; False for other steps."""
+        assert step.as_ is not None
+        user = self.acting_as(step.as_, path)
+        if step.create is not None and step.object is not None:
+            record = user.create(step.object, values)
+            self.ids[step.create] = (step.object, int(record["id"]))
+        elif step.update is not None:
+            object_name, record_id = self.record(step.update, path)
+            current = self.runtime.records.get(object_name, record_id)
+            user.update(object_name, record_id, values, expected_version=current["version"])
+        elif step.transition is not None and step.name is not None:
+            object_name, record_id = self.record(step.transition, path)
+            current = self.runtime.records.get(object_name, record_id)
+            user.transition(object_name, record_id, step.name, values=values,
+                            expected_version=current["version"])
+        else:
+            return False
+        return True
+
     def act(self, step: Step, path: tuple[Any, ...]) -> None:
         runtime = self.runtime
         values = self.resolve(step.values, path)
+        if step.as_ is not None and self.act_as(step, values, path):
+            return
         if step.create is not None:
             if step.object is None:
                 raise _Failed("'create' needs 'object'", path)

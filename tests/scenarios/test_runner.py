@@ -172,3 +172,14 @@ def test_numbers_compare_by_value_but_texts_stay_texts(expected: object, actual:
                                                        same: bool) -> None:
     from engine.scenarios.runner import _same
     assert _same(expected, actual) is same
+
+
+def test_as_names_a_user_of_the_scenario(registry: Registry, tmp_path: Path) -> None:
+    result = _run(registry, tmp_path, """\
+  - create: t1
+    object: ticket
+    as: nobody
+    values: {subject: Hello, priority: P2, customer: $gold}
+""")
+    assert not result.passed and str(result.where).endswith("case.yaml:8:9")
+    assert result.failure == "'as: nobody' names no user of the scenario (users: none)"
