@@ -79,3 +79,36 @@ def test_search_finds_a_request_and_opens_it(page: Any, service_desk: Desk) -> N
     expect(hit.locator("mark").first).to_have_text(re.compile("scanner", re.IGNORECASE))
     hit.click()
     expect(page.get_by_role("heading", name=re.compile(AT_RISK_SUBJECT))).to_be_visible()
+
+
+def test_a_macro_previews_its_reply_and_applies_in_one_step(page: Any, service_desk: Desk) -> None:
+    runtime = service_desk.runtime
+    customer = runtime.auth.users.by_name(service_desk.logins["customer"][0])
+    assert customer is not None
+    runtime.records.create("macro", {
+        "name": "Ask for a photo", "category": "technical", "message_kind": "reply",
+        "body_template": "Could you send a photo of the {{ record.subject | lower }}?"}, "admin")
+    ticket = runtime.records.create("ticket", {
+        "subject": "Label printer smudges", "priority": "P3", "category": "technical",
+        "customer": customer.attributes["customer"]}, "admin")
+    sign_in(page, service_desk, "agent", f"/records/ticket/{ticket['id']}")
+    expect(page.get_by_role("heading", name=re.compile("Label printer smudges"))).to_be_visible()
+    page.get_by_label("Macros").select_option(label="Ask for a photo")
+    page.get_by_role("button", name="Preview").click()
+    expect(page.get_by_label("Write a reply…")).to_have_value(
+        "Could you send a photo of the label printer smudges?")
+    page.get_by_role("button", name="Apply").click()
+    expect(page.get_by_role("list", name="Timeline")).to_contain_text(
+        "Could you send a photo of the label printer smudges?")
+
+
+def test_times_follow_the_time_zone_the_user_picks(page: Any, service_desk: Desk) -> None:
+    sign_in(page, service_desk, "supervisor", "/records/ticket/1")  # created 10:00 in Shanghai
+    first = page.get_by_role("list", name="Timeline").locator("time").first
+    expect(first).to_contain_text("10:00")
+    page.get_by_label("Time zone").select_option("UTC")
+    expect(first).to_contain_text("02:00")
+    page.reload()  # kept on the server
+    expect(page.get_by_label("Time zone")).to_have_value("UTC")
+    expect(page.get_by_role("list", name="Timeline").locator("time").first).to_contain_text(
+        "02:00")

@@ -30,15 +30,8 @@ client.use({
   },
 });
 
-// Endpoints of the contract that the server may not offer yet (their pages degrade to hidden
-// while they answer 404); once /openapi.json lists them they are checked like the rest.
-type Pending =
-  | "/api/records/{object_name}/{record_id}/macros"
-  | "/api/records/{object_name}/{record_id}/macros/{macro}/preview"
-  | "/api/records/{object_name}/{record_id}/macros/{macro}/apply"
-  | "/api/surveys/{token}";
-type GetPath = PathsWithMethod<paths, "get"> | Pending;
-type PostPath = PathsWithMethod<paths, "post"> | Pending;
+type GetPath = PathsWithMethod<paths, "get">;
+type PostPath = PathsWithMethod<paths, "post">;
 type PatchPath = PathsWithMethod<paths, "patch">;
 export type Query = Record<string, string | number | boolean | undefined | null>;
 type PathParams = Record<string, string | number>;

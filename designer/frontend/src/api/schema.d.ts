@@ -191,7 +191,8 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /** Change your own locale and time zone */
+        patch: operations["change_me_api_auth_me_patch"];
         trace?: never;
     };
     "/api/auth/tokens": {
@@ -878,6 +879,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/surveys/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The survey a link shows (public)
+         * @description `{title, object, schema, uiSchema, context, expires_at}`; a link that is not ours is 404 `survey_link_not_found`.
+         */
+        get: operations["show_survey_api_surveys__token__get"];
+        put?: never;
+        /**
+         * Answer a survey, once (public)
+         * @description Body `{"values": {field: value}}` with the form's fields. The answer is stored through the runtime (automations run); the link is then used: a second answer, even a concurrent one, is 410.
+         */
+        post: operations["answer_survey_api_surveys__token__post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/views": {
         parameters: {
             query?: never;
@@ -960,6 +985,19 @@ export interface components {
              * @description The password.
              */
             password: string;
+        };
+        /** PreferencesChange */
+        PreferencesChange: {
+            /**
+             * Locale
+             * @description The UI language: en or zh-CN; empty clears it.
+             */
+            locale?: string | null;
+            /**
+             * Time Zone
+             * @description An IANA time zone (Asia/Shanghai); empty clears it.
+             */
+            time_zone?: string | null;
         };
         /** ProfileChange */
         ProfileChange: {
@@ -1060,12 +1098,22 @@ export interface components {
             display_name?: string | null;
             /** Email */
             email?: string | null;
+            /**
+             * Locale
+             * @description en or zh-CN; empty clears it
+             */
+            locale?: string | null;
             /** Password */
             password?: string | null;
             /** Roles */
             roles?: string[] | null;
             /** Teams */
             teams?: string[] | null;
+            /**
+             * Time Zone
+             * @description An IANA time zone; empty clears it
+             */
+            time_zone?: string | null;
         };
         /** UserCreate */
         UserCreate: {
@@ -1077,6 +1125,11 @@ export interface components {
             display_name?: string | null;
             /** Email */
             email?: string | null;
+            /**
+             * Locale
+             * @description en or zh-CN
+             */
+            locale?: string | null;
             /** Name */
             name: string;
             /** Password */
@@ -1085,6 +1138,11 @@ export interface components {
             roles: string[];
             /** Teams */
             teams?: string[];
+            /**
+             * Time Zone
+             * @description An IANA time zone, e.g. Asia/Shanghai
+             */
+            time_zone?: string | null;
         };
     };
     responses: never;
@@ -3401,6 +3459,184 @@ export interface operations {
             cookie?: never;
         };
         requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Bad request (bad_json, bad_request, ...) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not authenticated (not_authenticated) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Forbidden (permission_denied, transition_forbidden, scope_denied, csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not found (unknown_object, record_not_found, no_workflow, unknown_transition, not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Conflict (stale_version, delete_restricted, transition_not_allowed, guard_failed) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests (rate_limited, login_throttled); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    change_me_api_auth_me_patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PreferencesChange"];
+            };
+        };
         responses: {
             /** @description Successful Response */
             200: {
@@ -10676,6 +10912,378 @@ export interface operations {
                         };
                     };
                 };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests (rate_limited, login_throttled); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    show_survey_api_surveys__token__get: {
+        parameters: {
+            query?: {
+                locale?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The link's token. */
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Bad request (bad_json, bad_request, ...) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not authenticated (not_authenticated) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Forbidden (permission_denied, transition_forbidden, scope_denied, csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not found (unknown_object, record_not_found, no_workflow, unknown_transition, not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Conflict (stale_version, delete_restricted, transition_not_allowed, guard_failed) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description The link was answered already (`survey_link_used`) or has expired (`survey_link_expired`). */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Too many requests (rate_limited, login_throttled); see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    answer_survey_api_surveys__token__post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The link's token. */
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Bad request (bad_json, bad_request, ...) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not authenticated (not_authenticated) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Forbidden (permission_denied, transition_forbidden, scope_denied, csrf_failed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Not found (unknown_object, record_not_found, no_workflow, unknown_transition, not_found) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description Conflict (stale_version, delete_restricted, transition_not_allowed, guard_failed) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            code: string;
+                            details: {
+                                loc?: unknown[];
+                                msg?: string;
+                                type?: string;
+                            }[];
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description The link was answered already (`survey_link_used`) or has expired (`survey_link_expired`). */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Payload too large */
             413: {

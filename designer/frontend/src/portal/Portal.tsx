@@ -6,7 +6,7 @@ import { useTranslation } from "react-i18next";
 import { Link, NavLink, Route, Routes } from "react-router-dom";
 import { api } from "../api/client";
 import type { ObjectInfo } from "../api/types";
-import { LocalePicker } from "../shell/LocalePicker";
+import { Preferences } from "../shell/Preferences";
 import { SessionGate, useSession } from "../shell/session";
 import { useObjects } from "../shell/queries";
 import { MyRequests, NewRequest, RequestPage } from "./Requests";
@@ -49,7 +49,7 @@ function PortalShell() {
         </nav>
         <span className="whoami">
           {me.user.display_name || me.user.name}
-          <LocalePicker />
+          <Preferences />
           <button type="button" className="link" onClick={() => void signOut()}>{t("signOut")}</button>
         </span>
       </header>

@@ -7,7 +7,7 @@ import { useTranslation } from "react-i18next";
 import { api, ApiError, isMissingEndpoint } from "../api/client";
 import type { ObjectInfo, RecordData } from "../api/types";
 
-interface Macro { name: string; label?: string; title?: string }
+interface Macro { id: number; name?: string; label?: string; title?: string }
 
 export function Composer({ info, record, allowInternal, onSent }: {
   info: ObjectInfo;
@@ -62,7 +62,7 @@ export function Composer({ info, record, allowInternal, onSent }: {
         <button type="button" className="primary" disabled={busy || !body.trim()} onClick={() => void send()}>
           {internal ? t("internalNote") : t("send")}
         </button>
-        {allowInternal && <Macros info={info} record={record} onReply={setBody} onApplied={onSent} />}
+        {allowInternal && <Macros info={info} record={record} onReply={setBody} onApplied={() => { setBody(""); onSent(); }} />}
         {message && <span role="status" className="muted">{message}</span>}
       </div>
     </section>
@@ -96,7 +96,7 @@ function Macros({ info, record, onReply, onApplied }: {
   async function preview() {
     setError(null);
     try {
-      const answer = await api.post<{ reply?: string }>("/api/records/{object_name}/{record_id}/macros/{macro}/preview", { ...path, macro: chosen }, {});
+      const answer = await api.post<{ reply?: string }>("/api/records/{object_name}/{record_id}/macros/{name}/preview", { ...path, name: chosen }, {});
       if (answer.reply) onReply(answer.reply);
     } catch (e) {
       setError(e instanceof Error ? e.message : String(e));
@@ -105,7 +105,7 @@ function Macros({ info, record, onReply, onApplied }: {
   async function apply() {
     setError(null);
     try {
-      await api.post("/api/records/{object_name}/{record_id}/macros/{macro}/apply", { ...path, macro: chosen }, { version: record.version });
+      await api.post("/api/records/{object_name}/{record_id}/macros/{name}/apply", { ...path, name: chosen }, { version: record.version });
       onApplied();
     } catch (e) {
       setError(e instanceof Error ? e.message : String(e));
@@ -115,7 +115,7 @@ function Macros({ info, record, onReply, onApplied }: {
     <span className="macros">
       <select aria-label={t("macros")} value={chosen} onChange={(e) => setChosen(e.target.value)}>
         <option value="">{t("macros")}…</option>
-        {macros.data.items.map((m) => <option key={m.name} value={m.name}>{m.label ?? m.title ?? m.name}</option>)}
+        {macros.data.items.map((m) => <option key={m.id} value={String(m.id)}>{m.label ?? m.name ?? m.title ?? `#${m.id}`}</option>)}
       </select>
       <button type="button" disabled={!chosen} onClick={() => void preview()}>{t("preview")}</button>
       <button type="button" disabled={!chosen} onClick={() => void apply()}>{t("apply")}</button>

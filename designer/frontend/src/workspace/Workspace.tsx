@@ -5,7 +5,7 @@ import { useTranslation } from "react-i18next";
 import { NavLink, Navigate, Route, Routes, useNavigate } from "react-router-dom";
 import { api, isMissingEndpoint } from "../api/client";
 import type { ReportInfo, View } from "../api/types";
-import { LocalePicker } from "../shell/LocalePicker";
+import { Preferences } from "../shell/Preferences";
 import { SessionGate, useSession } from "../shell/session";
 import { useObjects } from "../shell/queries";
 import { ListPage } from "./ListPage";
@@ -74,7 +74,7 @@ function Sidebar() {
       )}
       <div className="whoami">
         <span title={me.user.roles.join(", ")}>{me.user.display_name || me.user.name}</span>
-        <LocalePicker />
+        <Preferences />
         <button type="button" className="link" onClick={() => void signOut()}>{t("signOut")}</button>
       </div>
     </nav>
