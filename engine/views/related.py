@@ -15,7 +15,7 @@ from engine.objects.view_definition import Aggregate, RelatedSection, RelatedVie
 from engine.packs.registry import Registry
 from engine.runtime.access import ObjectAccess, UserAccess
 from engine.runtime.records import RecordService
-from engine.views.view_lists import may_see, readable_where, sort_keys
+from engine.views.view_lists import may_see, readable_where, reads_hidden, sort_keys
 
 __all__ = ["RelatedViews"]
 
@@ -118,7 +118,7 @@ class RelatedViews:
     def _section(self, access: UserAccess, section: RelatedSection, record: dict[str, Any],
                  locale: str) -> dict[str, Any] | None:
         object_access = self._readable(access, section.object)
-        if object_access is None:
+        if object_access is None or reads_hidden(section.filter, object_access.hidden):
             return None
         table = self._records.table(section.object)
         link = self._link(section, record, table)

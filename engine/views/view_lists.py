@@ -22,7 +22,7 @@ from engine.runtime.records import RecordPage, RecordService
 from engine.views.sla_states import sla_state_condition
 
 __all__ = ["ShownView", "ViewLists", "TEAM_SEPARATOR", "may_see", "sort_keys",
-           "readable_where"]
+           "readable_where", "reads_hidden"]
 
 #: Between a per-team view's name and the team's: ``team_queue:billing``.
 TEAM_SEPARATOR = ":"
@@ -40,6 +40,14 @@ def may_see(roles: tuple[str, ...], access: UserAccess, object_access: ObjectAcc
 def sort_keys(order: SortOrder, hidden: frozenset[str]) -> tuple[SortKey, ...]:
     """A declared order as list sort keys, leaving out fields hidden from the user."""
     return tuple(SortKey(f, desc) for f, desc in order if f not in hidden)
+
+
+def reads_hidden(record_filter: RecordFilter | None, hidden: frozenset[str]) -> bool:
+    """Whether a declared filter reads a field hidden from the user: a list or count by it
+    would tell them what the field holds, so such a view or section is not theirs."""
+    if record_filter is None or not hidden:
+        return False
+    return bool({p.split(".")[0] for p in record_filter.check.paths_read} & hidden)
 
 
 def readable_where(registry: Registry, records: RecordService, clocks: Table,
@@ -96,7 +104,9 @@ class ViewLists:
                 object_access = access.access(view.object)
             except NotFound:
                 continue  # an object the user may do nothing with
-            if not may_see(view.roles, access, object_access):
+            if not may_see(view.roles, access, object_access) or \
+                    reads_hidden(view.filter, object_access.hidden) or \
+                    (view.per is not None and view.per in object_access.hidden):
                 continue
             if view.per is None:
                 out.append(ShownView(view))
