@@ -157,7 +157,7 @@ def run_serve(args: argparse.Namespace) -> int:
         # uvicorn re-raises the signal that stopped it once it is done; with this handler in
         # place the re-raise lands here, so the worker thread below still stops cleanly.
         with on_stop_signals(stopping.set):
-            _serve_until_signalled(app, args.host, args.port, stopping)
+            _serve_until_signalled(app, args.host, args.port, stopping, proxies)
     finally:
         stopping.set()
         if stop_pollers is not None:
@@ -168,10 +168,13 @@ def run_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _serve_until_signalled(app: Any, host: str, port: int, stopping: threading.Event) -> None:
+def _serve_until_signalled(app: Any, host: str, port: int, stopping: threading.Event,
+                           proxies: TrustedProxies) -> None:
     """Run uvicorn; the first SIGTERM/SIGINT also sets ``stopping`` at once, so the worker
-    thread stops claiming while uvicorn drains its connections. Forwarded headers are left to
-    the app, which trusts only the proxies it is told about (``--trusted-proxy``)."""
+    thread stops claiming while uvicorn drains its connections. uvicorn reads forwarded
+    headers (the client, and the scheme for Secure cookies) only from the trusted proxies,
+    never by default: its own default trusts 127.0.0.1, so any local process could pick the
+    address login throttling sees."""
     import uvicorn
 
     class Server(uvicorn.Server):
@@ -179,7 +182,9 @@ def _serve_until_signalled(app: Any, host: str, port: int, stopping: threading.E
             stopping.set()
             super().handle_exit(sig, frame)
 
-    Server(uvicorn.Config(app, host=host, port=port, proxy_headers=False)).run()
+    trusted = [str(network) for network in proxies.networks]
+    Server(uvicorn.Config(app, host=host, port=port, proxy_headers=bool(trusted),
+                          forwarded_allow_ips=trusted or None)).run()
 
 
 def _start_worker(runtime: Runtime, stop: threading.Event) -> Callable[[], None]:

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -24,6 +25,7 @@ from engine.runtime.factory import Runtime, build_engine
 REPO = Path(__file__).resolve().parents[2]
 PACK = REPO / "tests" / "packs" / "equipment_loans"
 _CLI = "import sys; from engine.cli import main; sys.exit(main(sys.argv[1:]))"
+PASSWORD = "correct horse battery"
 
 
 @pytest.mark.parametrize(
@@ -105,17 +107,19 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[str]:
-    """``flowdesk serve`` on a fresh SQLite database, with no trusted proxy: its base URL."""
+@contextmanager
+def _serving(tmp_path: Path, *options: str) -> Iterator[str]:
+    """``flowdesk serve`` on a fresh SQLite database with user ada: its base URL."""
     url = f"sqlite:///{tmp_path / 'proxy.db'}"
-    build_engine([PACK], url).close()
+    runtime = build_engine([PACK], url)
+    runtime.auth.users.create("ada", roles=["admin"], password=PASSWORD, actor="test")
+    runtime.close()
     port = _free_port()
     env = {**os.environ, "FLOWDESK_SECRET_KEY": "k" * 40}
     env.pop("FLOWDESK_TRUSTED_PROXIES", None)
     process = subprocess.Popen(
         [sys.executable, "-c", _CLI, "serve", str(PACK), "--db", url, "--no-worker",
-         "--port", str(port)], cwd=REPO, env=env, stderr=subprocess.PIPE)
+         "--port", str(port), *options], cwd=REPO, env=env, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -131,6 +135,13 @@ def served(tmp_path: Path) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(30)
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[str]:
+    """``flowdesk serve`` with no trusted proxy."""
+    with _serving(tmp_path) as base:
+        yield base
 
 
 def test_serve_ignores_forwarded_for_from_a_local_peer_by_default(served: str) -> None:
@@ -149,3 +160,23 @@ def test_serve_refuses_a_malformed_trusted_proxy(tmp_path: Path) -> None:
         cwd=REPO, env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 2
     assert "trusted proxy '10.0.0.300' is not an address or a network" in done.stderr
+
+
+def test_serve_behind_a_trusted_proxy_sees_the_client_and_the_https_scheme(
+    tmp_path: Path
+) -> None:
+    with _serving(tmp_path, "--trusted-proxy", "127.0.0.1") as base:
+        # Each forwarded client has its own address count: 21 failures pass unthrottled.
+        codes = {httpx.post(f"{base}/api/auth/login", json={"name": f"n{i}", "password": "x"},
+                            headers={"X-Forwarded-For": f"198.51.100.{i}"},
+                            timeout=10).status_code for i in range(21)}
+        assert codes == {401}
+        # TLS ends at the proxy: the session cookie is still Secure.
+        answer = httpx.post(f"{base}/api/auth/login",
+                            json={"name": "ada", "password": PASSWORD}, timeout=10,
+                            headers={"X-Forwarded-Proto": "https",
+                                     "X-Forwarded-For": "198.51.100.99"})
+        assert answer.status_code == 200
+        session = next(c for c in answer.headers.get_list("set-cookie")
+                       if c.startswith("flowdesk_session="))
+        assert "Secure" in session
