@@ -54,8 +54,8 @@ def test_missing_default_pack_is_a_clear_error(monkeypatch: pytest.MonkeyPatch,
 def test_serve_migrates_and_runs_uvicorn(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
                                          ) -> None:
     seen: dict[str, Any] = {}
-    monkeypatch.setattr("uvicorn.run", lambda app, host, port: seen.update(
-        app=app, host=host, port=port))
+    monkeypatch.setattr(_serve, "_serve_until_signalled",
+                        lambda app, host, port, *_: seen.update(app=app, host=host, port=port))
     url = f"sqlite:///{tmp_path / 'serve.db'}"
     monkeypatch.setenv("FLOWDESK_SECRET_KEY", "k" * 32)
     code = _serve.run_serve(parse(str(EQUIPMENT), "--db", url, "--port", "8123"))
@@ -69,7 +69,8 @@ def test_serve_migrates_and_runs_uvicorn(monkeypatch: pytest.MonkeyPatch, tmp_pa
 def test_database_url_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch,
                                                  tmp_path: Path) -> None:
     seen: dict[str, Any] = {}
-    monkeypatch.setattr("uvicorn.run", lambda app, host, port: seen.update(app=app))
+    monkeypatch.setattr(_serve, "_serve_until_signalled",
+                        lambda app, host, port, *_: seen.update(app=app))
     monkeypatch.setenv("FLOWDESK_DATABASE_URL", f"sqlite:///{tmp_path / 'env.db'}")
     assert _serve.run_serve(parse(str(EQUIPMENT), "--demo")) == 0
     assert (tmp_path / "env.db").exists()
@@ -81,7 +82,8 @@ def test_serve_refuses_to_start_when_a_change_would_lose_data(
     monkeypatch.setenv("FLOWDESK_SECRET_KEY", "k" * 32)
     url = f"sqlite:///{tmp_path / 'lossy.db'}"
     build_engine([SERVICE, EQUIPMENT], url).close()
-    monkeypatch.setattr("uvicorn.run", lambda *a, **k: pytest.fail("must not start"))
+    monkeypatch.setattr(_serve, "_serve_until_signalled",
+                        lambda *a, **k: pytest.fail("must not start"))
     assert _serve.run_serve(parse(str(EQUIPMENT), "--db", url)) == 2
     err = capsys.readouterr().err
     assert "would lose data" in err

@@ -62,7 +62,8 @@ def test_serve_refuses_to_start_without_a_secret_key(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.delenv("FLOWDESK_SECRET_KEY", raising=False)
-    monkeypatch.setattr("uvicorn.run", lambda *a, **k: pytest.fail("must not start"))
+    monkeypatch.setattr(_serve, "_serve_until_signalled",
+                        lambda *a, **k: pytest.fail("must not start"))
     code = _serve.run_serve(_serve_args(str(EQUIPMENT), "--db",
                                         f"sqlite:///{tmp_path / 's.db'}"))
     assert code == 2
@@ -84,7 +85,8 @@ def test_demo_mode_seeds_a_user_per_role_and_prints_the_logins(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
 ) -> None:
     seen: dict[str, Any] = {}
-    monkeypatch.setattr("uvicorn.run", lambda app, host, port: seen.update(app=app))
+    monkeypatch.setattr(_serve, "_serve_until_signalled",
+                        lambda app, host, port, *_: seen.update(app=app))
     db = f"sqlite:///{tmp_path / 'demo.db'}"
     assert _serve.run_serve(_serve_args(str(EQUIPMENT), "--db", db, "--demo")) == 0
     err = capsys.readouterr().err
