@@ -83,7 +83,17 @@ def test_publishing_an_article_stamps_published_at_and_keeps_versions(
                            json={"body": "Open settings, then Security.",
                                  "version": record["version"]}, headers=root)
     assert changed.status_code == 200
-    for name in ("submit_for_review", "publish"):
+    agent = bearer(desk, "ann", ["agent"])
+    version = client.get(f"/api/records/knowledge_article/{article}",
+                         headers=root).json()["version"]
+    client.post(f"/api/records/knowledge_article/{article}/transitions/submit_for_review",
+                json={"version": version}, headers=agent)
+    version += 1
+    refused = client.post(f"/api/records/knowledge_article/{article}/transitions/publish",
+                          json={"version": version}, headers=agent)
+    assert refused.status_code == 403
+    assert refused.json()["error"]["code"] == "transition_forbidden"
+    for name in ("publish",):
         version = client.get(f"/api/records/knowledge_article/{article}",
                              headers=root).json()["version"]
         taken = client.post(f"/api/records/knowledge_article/{article}/transitions/{name}",
