@@ -33,6 +33,7 @@ from engine.errors import (
 
 __all__ = [
     "error_response",
+    "engine_error_response",
     "install_error_handlers",
     "status_for",
     "ERROR_RESPONSES",
@@ -101,6 +102,11 @@ def error_response(
 
 def _flowdesk_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, FlowdeskError)
+    return engine_error_response(exc)
+
+
+def engine_error_response(exc: FlowdeskError) -> JSONResponse:
+    """The answer to engine error ``exc``: its status, code, message and field issues."""
     details = [i.as_dict() for i in exc.issues] if isinstance(exc, ValidationFailed) else []
     headers = None
     if isinstance(exc, TooManyRequests):

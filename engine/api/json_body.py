@@ -13,6 +13,7 @@ route that takes any JSON object, sent as JSON or not (``curl -d``).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
@@ -41,6 +42,8 @@ MAX_DEPTH = 64
 #: A number written with more characters than this is refused (2**63 has 19 digits, a
 #: decimal field at most 38).
 MAX_NUMBER_CHARS = 100
+#: Escapes that may decode to a NUL character or a surrogate (lone or in a valid pair).
+_SUSPECT_ESCAPE = re.compile(r"\\u(?:0000|[dD][89a-fA-F])")
 #: Where :class:`JsonBodyCheck` leaves the decoded body for :func:`json_object_body`.
 _DECODED = "flowdesk.json_body"
 
@@ -97,20 +100,33 @@ def _nodes(data: Any) -> Iterator[tuple[tuple[str | int, ...], Any]]:
             stack.extend(((*path, i), item) for i, item in reversed(list(enumerate(value))))
 
 
+def _unstorable_text(data: Any) -> list[FieldIssue]:
+    return [FieldIssue(("body", *path), problem, "invalid_text") for path, value in _nodes(data)
+            if isinstance(value, str) and (problem := text_problem(value)) is not None]
+
+
 def _check_tree(data: Any, text: str) -> None:
-    # Cheap tests first: without this many brackets nothing is too deep, and without a
-    # backslash-u escape no string holds a NUL or a lone surrogate (raw ones are not JSON).
-    deep_enough = text.count("[") + text.count("{") > MAX_DEPTH
-    if not deep_enough and "\\u" not in text:
+    """Refuse a body nested too deep, or holding text that cannot be stored. Only what may
+    fail is walked: without that many brackets nothing is too deep, and a NUL or a lone
+    surrogate arrives only as a backslash-u escape (raw ones are not JSON)."""
+    check_text = _SUSPECT_ESCAPE.search(text) is not None
+    if not check_text and text.count("[") + text.count("{") <= MAX_DEPTH:
         return
-    issues: list[FieldIssue] = []
-    for path, value in _nodes(data):
-        if len(path) + isinstance(value, dict | list) > MAX_DEPTH:
+    suspect = check_text and isinstance(data, str) and text_problem(data) is not None
+    stack: list[tuple[Any, int]] = [(data, 1)] if isinstance(data, dict | list) else []
+    while stack and not suspect:
+        container, depth = stack.pop()
+        if depth > MAX_DEPTH:
             raise _bad_json(f"the request body is nested deeper than {MAX_DEPTH} levels")
-        if isinstance(value, str) and (problem := text_problem(value)) is not None:
-            issues.append(FieldIssue(("body", *path), problem, "invalid_text"))
-    if issues:
-        raise ValidationFailed(issues)
+        pairs = container.items() if isinstance(container, dict) else enumerate(container)
+        for key, item in pairs:
+            if isinstance(item, dict | list):
+                stack.append((item, depth + 1))
+            elif check_text and (isinstance(item, str) and text_problem(item) is not None
+                                 or isinstance(key, str) and text_problem(key) is not None):
+                suspect = True
+    if suspect:  # walk again, to name where
+        raise ValidationFailed(_unstorable_text(data))
 
 
 def decode_json_body(raw: bytes) -> Any:
@@ -128,8 +144,8 @@ def decode_json_body(raw: bytes) -> Any:
         data = json.loads(text, parse_float=_decimal, parse_int=_integer,
                           parse_constant=_refuse_constant)
     except json.JSONDecodeError as exc:
-        raise _bad_json(f"the request body is not valid JSON: {exc.msg} at line {exc.lineno} "
-                        f"column {exc.colno}") from None
+        raise _bad_json(f"the request body is not valid JSON: {exc.msg} (line {exc.lineno}, "
+                        f"column {exc.colno})") from None
     except _NumberTooLong as exc:
         raise _bad_json(f"the request body has a number of {exc.length} characters; a "
                         f"number may have at most {MAX_NUMBER_CHARS}") from None

@@ -12,26 +12,27 @@ from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from engine.api.errors import error_response
+from engine.api.errors import engine_error_response
+from engine.errors import FieldIssue, ValidationFailed
 from engine.objects.storable import text_problem
 
 __all__ = ["RequestTextCheck"]
 
 
-def _issues(scope: Scope) -> list[dict[str, object]]:
-    issues: list[dict[str, object]] = []
+def _issues(scope: Scope) -> list[FieldIssue]:
+    issues: list[FieldIssue] = []
 
-    def check(loc: list[str], text: str) -> None:
+    def check(loc: tuple[str, ...], text: str) -> None:
         if (problem := text_problem(text)) is not None:
-            issues.append({"loc": loc, "msg": problem, "type": "invalid_text"})
+            issues.append(FieldIssue(loc, problem, "invalid_text"))
 
-    check(["path"], scope.get("path", ""))
+    check(("path",), scope.get("path", ""))
     query = scope.get("query_string", b"").decode("latin-1")
     for key, value in parse_qsl(query, keep_blank_values=True):
-        check(["query", key], key + value)
+        check(("query", key), key + value)
     for name, value in scope.get("headers", ()):
         if b"\x00" in value:
-            check(["header", name.decode("latin-1").lower()], value.decode("latin-1"))
+            check(("header", name.decode("latin-1").lower()), value.decode("latin-1"))
     return issues
 
 
@@ -44,7 +45,6 @@ class RequestTextCheck:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and (issues := _issues(scope)):
-            message = "; ".join(f"{'.'.join(map(str, i['loc']))}: {i['msg']}" for i in issues)
-            await error_response(422, "validation_failed", message, issues)(scope, receive, send)
+            await engine_error_response(ValidationFailed(issues))(scope, receive, send)
             return
         await self.app(scope, receive, send)

@@ -145,7 +145,8 @@ class UserDirectory:
             tables[USERS], tables[TEAMS], tables[TEAM_MEMBERS])
         declared = registry.access.user_attributes
         self._attribute_targets = {n: a.reference_to for n, a in declared.items()
-                                   if a.reference_to in registry.objects}
+                                   if a.reference_to is not None
+                                   and a.reference_to in registry.objects}
         records = MetaData()
         self._attribute_tables = {n: object_table(registry.objects[to], records)
                                   for n, to in self._attribute_targets.items()}
