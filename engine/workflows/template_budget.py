@@ -70,6 +70,7 @@ DEFAULT_LIMITS = TemplateLimits()
 _BUDGET_KEY = "flowdesk budget"
 _TICK = "flowdesk_tick"
 _CONCAT = "flowdesk_concat"
+_PRODUCE = "flowdesk_produce"
 OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
     "*": operator.mul, "**": operator.pow, "+": operator.add, "%": operator.mod}
 #: Widths in printf-style and str.format specs: "%0999999d", "{:>999999}".
@@ -112,6 +113,7 @@ class RenderBudget:
     def __init__(self, limits: TemplateLimits) -> None:
         self.limits = limits
         self.iterations = 0
+        self.produced = 0
         self._deadline = time.monotonic() + limits.seconds
 
     def over(self, reason: str) -> TemplateBudgetExceeded:
@@ -127,6 +129,13 @@ class RenderBudget:
             raise self.over(f"it ran more than {fmt_count(self.limits.loop_iterations)} loop "
                             "iterations and macro calls")
         self.check_time()
+
+    def produce(self, size: int) -> None:
+        """Count ``size`` characters of output, wherever it goes."""
+        self.produced += size
+        if self.produced > self.limits.value_size:
+            raise self.over(f"it produced more than {fmt_count(self.limits.value_size)} "
+                            "characters (text set in blocks and macros included)")
 
     def check_size(self, size: int, what: str) -> None:
         if size > self.limits.value_size:
@@ -269,10 +278,16 @@ def _bounded_filter(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 class _BudgetedCodeGenerator(CodeGenerator):
-    """Counts an iteration at the top of every loop body and macro, and routes ``~`` through
-    a size check."""
+    """Counts every piece of output (into block sets, macros and filter blocks too, whose text
+    never reaches the streamed output), an iteration at the top of every loop body and macro,
+    and routes ``~`` through a size check."""
 
     def visit_Template(self, node: nodes.Template, frame: Frame | None = None) -> None:
+        for output in node.find_all(nodes.Output):
+            output.nodes = [  # type: ignore[attr-defined]
+                nodes.Filter(nodes.Const(part.data) if isinstance(part, nodes.TemplateData)
+                             else part, _PRODUCE, [], [], None, None)
+                for part in output.nodes]  # type: ignore[attr-defined]
         for body_owner in (*node.find_all(nodes.For), *node.find_all(nodes.Macro),
                            *node.find_all(nodes.CallBlock)):
             tick = nodes.Output([nodes.Filter(nodes.Const(""), _TICK, [], [], None, None)])
@@ -290,6 +305,13 @@ class _BudgetedCodeGenerator(CodeGenerator):
 @pass_context
 def _tick(context: Context, value: str) -> str:
     context.environment.budget(context).tick()  # type: ignore[attr-defined]
+    return value
+
+
+@pass_context
+def _produce(context: Context, value: Any) -> Any:
+    budget: RenderBudget = context.environment.budget(context)  # type: ignore[attr-defined]
+    budget.produce(len(value) if isinstance(value, str) else budget.weight(value))
     return value
 
 
@@ -313,6 +335,7 @@ class BudgetedEnvironment(ImmutableSandboxedEnvironment):
         self.filters = {name: _bounded_filter(name, f) for name, f in self.filters.items()}
         self.filters[_TICK] = _tick
         self.filters[_CONCAT] = _concat
+        self.filters[_PRODUCE] = _produce
 
     def budget(self, context: Context) -> RenderBudget:
         """The budget of the render ``context`` belongs to (made on first use)."""

@@ -107,6 +107,14 @@ def test_what_the_text_makes_unbounded_is_refused_at_load(
         # Output: rendered as a stream and stopped past the bound.
         ("{% for i in range(1000) %}{{ 'y' * 200 }}{% endfor %}",
          "it rendered more than 100,000 characters"),
+        # Text that never reaches the output (block sets, macros, filter blocks) counts too.
+        ("{% set s = 'y' * 500000 %}{% set x %}{% for i in range(100000) %}{{ s }}"
+         "{% endfor %}{% endset %}{{ x|length }}",
+         "it produced more than 1,000,000 characters (text set in blocks and macros included)"),
+        ("{% macro m() %}{% for i in range(100000) %}" + "L" * 500 + "{% endfor %}"
+         "{% endmacro %}{{ m()|length }}", "it produced more than 1,000,000 characters"),
+        ("{% filter upper %}{% for i in range(100000) %}{{ 'y' * 100 }}{% endfor %}"
+         "{% endfilter %}", "it produced more than 1,000,000 characters"),
     ],
 )
 def test_a_template_over_its_budget_fails_with_the_reason(text: str, reason: str) -> None:
