@@ -123,3 +123,21 @@ def test_customer_answers_the_satisfaction_survey_from_the_link_in_the_email(
     expect(page.get_by_role("status")).to_contain_text("Thank you for your answer.")
     page.reload()
     expect(page.get_by_role("alert")).to_contain_text("already answered")
+
+
+def test_customer_reads_a_public_article_and_votes(page: Any, service_desk: Desk) -> None:
+    runtime = service_desk.runtime
+    article = runtime.records.create("knowledge_article", {
+        "title": "Resetting the scanner", "audience": "public",
+        "body": "Hold the power button for ten seconds."}, "admin")
+    for step in ("submit_for_review", "publish"):
+        article = runtime.transitions.transition("knowledge_article", article["id"], step,
+                                                 actor="admin",
+                                                 expected_version=article["version"])
+    sign_in(page, service_desk, "customer", "/portal")
+    page.get_by_role("link", name="Knowledge base").click()
+    page.get_by_role("searchbox", name="Search").fill("scanner")
+    page.get_by_role("link", name="Resetting the scanner").click()
+    expect(page.get_by_text("Hold the power button for ten seconds.")).to_be_visible()
+    page.get_by_role("button", name="Yes").click()
+    expect(page.get_by_role("status")).to_have_text("Thanks for telling us.")

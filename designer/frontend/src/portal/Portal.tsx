@@ -10,6 +10,7 @@ import { Preferences } from "../shell/Preferences";
 import { SessionGate, useSession } from "../shell/session";
 import { useObjects } from "../shell/queries";
 import { MyRequests, NewRequest, RequestPage } from "./Requests";
+import { PublicList, PublicRecord, usePublicObjects } from "./KnowledgeBase";
 import { SurveyPage } from "./SurveyPage";
 
 /** The objects a portal user works with here: those with a form for the portal. */
@@ -39,6 +40,7 @@ function PortalShell() {
   const { t } = useTranslation();
   const { me, signOut } = useSession();
   const objects = usePortalObjects();
+  const publicObjects = usePublicObjects();
   return (
     <div className="portal">
       <header className="portal-head">
@@ -46,6 +48,7 @@ function PortalShell() {
         <nav>
           <NavLink to="/portal" end>{t("myRequests")}</NavLink>
           {objects?.map((o) => <NavLink key={o.name} to={`/portal/new/${o.name}`}>{t("newRequest")}</NavLink>)}
+          {publicObjects.map((o) => <NavLink key={o.name} to={`/portal/kb/${o.name}`}>{o.plural}</NavLink>)}
         </nav>
         <span className="whoami">
           {me.user.display_name || me.user.name}
@@ -58,6 +61,8 @@ function PortalShell() {
           <Route index element={<PortalHome />} />
           <Route path="new/:object" element={<NewRequest />} />
           <Route path="records/:object/:id" element={<RequestPage />} />
+          <Route path="kb/:object" element={<PublicList />} />
+          <Route path="kb/:object/:id" element={<PublicRecord />} />
           <Route path="*" element={<PortalHome />} />
         </Routes>
       </main>
