@@ -112,4 +112,5 @@ def test_a_lookaround_is_refused_with_the_reason() -> None:
 def test_a_negated_class_escape_inside_brackets_is_refused_with_the_way_out() -> None:
     with pytest.raises(RegexRejected) as caught:
         compile_bounded_regex(r"[\Wx]")
-    assert str(caught.value) == r"\W inside [...] is not supported; write the class as [^...] instead"
+    assert str(caught.value) == (
+        r"\W inside [...] is not supported; write the class as [^...] instead")
