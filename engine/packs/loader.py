@@ -12,7 +12,7 @@ from engine.packs.automation_models import AutomationSpec
 from engine.packs.calendar_models import CalendarSpec
 from engine.packs.channel_models import ChannelSpec
 from engine.packs.macro_models import MacrosSpec
-from engine.packs.merge import MergeKeys, merge_document
+from engine.packs.merge import MergeKeys, explain_new_elements, merge_document
 from engine.packs.models import FormSpec, ObjectSpec, PackManifest, WorkflowSpec
 from engine.packs.report_models import ReportSpec
 from engine.packs.role_models import RoleSpec, UsersSpec
@@ -119,14 +119,7 @@ def _apply_extension(doc: SourceDocument, chosen: dict[str, SpecFile], model: ty
     result = merge_document(base.doc, doc, keys, str(name))
     problems.extend(result.problems)
     spec, errs = validate_spec(result.document, model)
-    for err in errs:
-        new = result.added.get(err.pos) if err.pos is not None else None
-        if new is not None and err.code == "missing_key":
-            label, new_name, near = new
-            err = Problem(err.code, f"{err.message}: {label} is new here, so it needs every "
-                          f"required key; to change an existing one, use its name"
-                          f"{did_you_mean(new_name, near)}", err.pos)
-        problems.append(err)
+    problems.extend(explain_new_elements(result, errs))
     return SpecFile(spec, result.document) if spec is not None else None
 
 

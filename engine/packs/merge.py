@@ -23,12 +23,16 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
-from engine.errors import Problem, SourcePos, did_you_mean
+from pydantic import BaseModel
+
+from engine.errors import PackError, Problem, SourcePos, did_you_mean
 from engine.packs.source import Path_, SourceDocument
+from engine.packs.spec_errors import validate_spec
 
-__all__ = ["MergeKeys", "MergedDocument", "MergeResult", "merge_document",
+__all__ = ["MergeKeys", "MergedDocument", "MergeResult", "merge_document", "merge_spec",
+           "explain_new_elements",
            "document_from_data", "MARKERS"]
 
 #: Keys an extension writes to steer the merge; they never reach the merged document.
@@ -300,3 +304,42 @@ def merge_document(base: SourceDocument, extension: SourceDocument, keys: MergeK
     doc = MergedDocument(file=base.file, data=None, lines=base.lines, sources=sources)
     doc.data = _flatten(merged, doc, ())
     return MergeResult(doc, merger.problems, merger.added)
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def explain_new_elements(result: MergeResult, problems: list[Problem]) -> list[Problem]:
+    """``problems`` (of validating the merged document), where a required key is missing
+    from an element the extension added, saying so and suggesting the existing name that was
+    probably meant (``states.opne`` → ``open``)."""
+    out: list[Problem] = []
+    for err in problems:
+        new = result.added.get(err.pos) if err.pos is not None else None
+        if new is not None and err.code == "missing_key":
+            label, new_name, near = new
+            err = Problem(err.code, f"{err.message}: {label} is new here, so it needs every "
+                          f"required key; to change an existing one, use its name"
+                          f"{did_you_mean(new_name, near)}", err.pos)
+        out.append(err)
+    return out
+
+
+def merge_spec(base: M, overlay: Mapping[str, Any], origin: str) -> M:
+    """``base`` (a pack model such as a ``WorkflowSpec``) with ``overlay`` (what an ``extend:``
+    file says, as data: a designer's change kept in the database) merged into it by the same
+    rules as files; the result is validated as the model. Raises :class:`PackError` with the
+    problems, each at ``origin`` or at ``<base>``."""
+    model = type(base)
+    keys: MergeKeys | None = getattr(model, "merge_keys", None)
+    if keys is None:
+        raise TypeError(f"{model.__name__} declares no merge_keys: it cannot be extended")
+    name = str(getattr(base, keys.name))
+    base_doc = document_from_data(base.model_dump(by_alias=True, exclude_unset=True,
+                                                  mode="json"), f"<base {name}>")
+    result = merge_document(base_doc, document_from_data(dict(overlay), origin), keys, name)
+    merged, problems = validate_spec(result.document, model)
+    problems = [*result.problems, *explain_new_elements(result, problems)]
+    if problems or merged is None:
+        raise PackError(problems)
+    return merged

@@ -10,7 +10,8 @@ import pytest
 from engine.errors import PackError
 from engine.packs import load_registry
 from engine.packs.loader import latest_by_name, load_packs
-from engine.packs.merge import MergeKeys, document_from_data, merge_document
+from engine.packs.merge import MergeKeys, document_from_data, merge_document, merge_spec
+from engine.packs.models import WorkflowSpec
 from tests.pack_loading.packs_on_disk import write_pack
 from tests.workflows.problems import assert_one_problem
 
@@ -268,3 +269,21 @@ def test_a_time_triggers_after_is_data_not_a_position_marker(tmp_path: Path) -> 
     chosen, problems = latest_by_name(load_packs([ext]), "automations", "automation")
     assert problems == []
     assert chosen[0].doc.data["when"] == {"type": "time", "field": "created_at", "after": "30d"}
+
+
+def test_a_designer_overlay_merges_into_a_pack_model_like_a_file(tmp_path: Path) -> None:
+    packs = load_packs([write_pack(tmp_path, BASE, name="base")])
+    workflow = packs[0].specs("workflows")[0].spec
+    assert isinstance(workflow, WorkflowSpec)
+    changed = merge_spec(workflow, {"extend": "case_flow", "transitions": [
+        {"name": "finish", "guard": "due != null"},
+        {"name": "reopen", "from": "done", "to": "open", "before": "finish"}]},
+        "designer overlay 3")
+    assert [t.name for t in changed.transitions] == ["start", "reopen", "finish"]
+    assert changed.transitions[2].guard == "due != null" and changed.transitions[2].to == "done"
+    assert workflow.transitions[1].guard == 'title != ""'  # the base model is left as it was
+    with pytest.raises(PackError) as exc:
+        merge_spec(workflow, {"extend": "case_flow", "transitions": [
+            {"name": "finnish", "guard": "true"}]}, "designer overlay 4")
+    assert [str(p.pos) for p in exc.value.problems] == ["designer overlay 4:1:1"] * 2
+    assert "did you mean 'finish'?" in exc.value.problems[0].message
