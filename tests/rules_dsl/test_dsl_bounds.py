@@ -9,29 +9,22 @@ stopped as soon as it hands control back); no case asserts how fast it was.
 
 from __future__ import annotations
 
-import signal
 from collections.abc import Iterator
-from types import FrameType
 
 import pytest
 
 from engine.errors import DslError
 from engine.rules_dsl import INTEGER, STRING, RecordType, TypeEnv, compile_expression
 from engine.rules_dsl.regex_guard import RegexRejected, compile_bounded_regex
+from tests.time_limit import time_limit
 
 TEST_TIME_LIMIT = 20
 
 
 @pytest.fixture(autouse=True)
-def time_limit() -> Iterator[None]:
-    def expired(_signum: int, _frame: FrameType | None) -> None:
-        raise TimeoutError(f"the expression ran past the test's {TEST_TIME_LIMIT} s limit")
-
-    previous = signal.signal(signal.SIGALRM, expired)
-    signal.alarm(TEST_TIME_LIMIT)
-    yield
-    signal.alarm(0)
-    signal.signal(signal.SIGALRM, previous)
+def limited_time() -> Iterator[None]:
+    with time_limit(TEST_TIME_LIMIT, "the expression"):
+        yield
 
 
 @pytest.fixture

@@ -9,10 +9,8 @@ the test instead of hanging the suite.
 from __future__ import annotations
 
 import shutil
-import signal
 from collections.abc import Iterator
 from pathlib import Path
-from types import FrameType
 
 import pytest
 from sqlalchemy import Engine
@@ -26,6 +24,7 @@ from engine.runtime.effects import MemoryMailer, MemoryWebhookSender
 from engine.runtime.factory import build_runtime
 from engine.workflows.template_budget import TemplateLimits
 from engine.workflows.templates import compile_template, template_environment
+from tests.time_limit import time_limit
 
 from .lab import LAB, T0, create, notes
 from .problems import assert_one_problem
@@ -38,15 +37,9 @@ NO_CLOCK = TemplateLimits(seconds=3600)
 
 
 @pytest.fixture(autouse=True)
-def time_limit() -> Iterator[None]:
-    def expired(_signum: int, _frame: FrameType | None) -> None:
-        raise TimeoutError(f"the template ran past the test's {TEST_TIME_LIMIT} s limit")
-
-    previous = signal.signal(signal.SIGALRM, expired)
-    signal.alarm(TEST_TIME_LIMIT)
-    yield
-    signal.alarm(0)
-    signal.signal(signal.SIGALRM, previous)
+def limited_time() -> Iterator[None]:
+    with time_limit(TEST_TIME_LIMIT, "the template"):
+        yield
 
 
 def _load_problems(text: str) -> list[tuple[str, int, str]]:
