@@ -70,7 +70,7 @@ def _compile_one(spec: SurveySpec, doc: SourceDocument, objects: Mapping[str, Ob
         try:
             if isinstance(expected, RefType) and compile_expression(
                     dsl_text(given), env, functions=functions).type == INTEGER:
-                expected = INTEGER  # a record id: ``ticket: id``
+                expected = INTEGER  # a record id: ``about: id``
             values[name] = compile_expression(dsl_text(given), env, expected=expected,
                                               functions=functions)
         except DslError as exc:

@@ -26,7 +26,7 @@ class SurveySpec(_Spec):
     """A form of ``object``: the fields the person fills in, as JSON Schema + uiSchema."""
     values: dict[Identifier, DslText] = Field(default_factory=dict)
     """Fields of the answer taken from the record the link is about: field → a rule-DSL
-    expression over that record, e.g. ``{kind: '"csat"', ticket: id, customer: customer}``."""
+    expression over that record, e.g. ``{kind: '"csat"', about: id, owner: owner}``."""
     answered_at: Identifier | None = None
     """A datetime field of ``object`` set to the time of the answer."""
     expires: DurationText = "14d"
