@@ -109,7 +109,7 @@ def objects_router(runtime: Runtime) -> APIRouter:
     ) -> dict[str, Any]:
         seen = access.access(object_name)
         obj = seen.view  # the object without the fields hidden from this user
-        form = registry.default_form(obj.name, purpose)
+        form = registry.default_form(obj.name, purpose, access.principal.roles)
         if form is not None:
             schema, ui_schema = _without_fields(
                 *form_schemas(form, seen.obj, locale=locale), seen.hidden)

@@ -259,6 +259,8 @@ class FormDef:
     purpose: str
     sections: tuple[FormSection, ...]
     pos: SourcePos | None = field(default=None, compare=False)
+    #: the roles the form is for; empty: everyone
+    roles: tuple[str, ...] = ()
 
     @property
     def field_names(self) -> tuple[str, ...]:

@@ -14,12 +14,20 @@ __all__ = ["compile_forms"]
 def compile_forms(packs: list[LoadedPack], objects: dict[str, ObjectType], declared: set[str]
                   ) -> tuple[dict[str, FormDef], list[Problem]]:
     chosen, problems = latest_by_name(packs, "forms", "form")
+    # Role files are compiled later; their names are known now (duplicates reported there).
+    roles = {"admin", *(getattr(f.spec, "role", "") for f in latest_by_name(
+        packs, "roles", "role")[0])}
     forms: dict[str, FormDef] = {}
     for spec_file in chosen:
         spec = spec_file.spec
         assert isinstance(spec, FormSpec)
         if spec.object in declared and spec.object not in objects:
             continue  # the object itself is broken and already reported
+        for i, role in enumerate(spec.roles):
+            if role not in roles:
+                problems.append(Problem(
+                    "form_unknown_role", f"form '{spec.form}' is for unknown role '{role}'"
+                    f"{did_you_mean(role, roles)}", spec_file.doc.pos(("roles", i))))
         form = _compile_form(spec_file, objects, problems)
         if form is not None:
             forms[form.name] = form
@@ -70,4 +78,5 @@ def _compile_form(spec_file: SpecFile, objects: dict[str, ObjectType],
     return FormDef(
         name=spec.form, object=obj.name,
         label=text_of(spec.label) or text_of(None, humanize(spec.form)) or obj.label,
-        purpose=spec.purpose, sections=tuple(sections), pos=doc.pos(("form",)))
+        purpose=spec.purpose, sections=tuple(sections), pos=doc.pos(("form",)),
+        roles=tuple(spec.roles))

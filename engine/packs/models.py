@@ -368,6 +368,9 @@ class FormSpec(_Spec):
     purpose: Literal["create", "edit", "view", "portal"] = "edit"
     """Where the form is used: creating records, editing them, a read-only view, or the
     self-service portal."""
+    roles: list[Identifier] = Field(default_factory=list)
+    """The roles this form is for (empty: everyone). A user gets, for a purpose, the first
+    form whose roles include one of theirs, else the first form for everyone."""
     sections: list[FormSectionSpec] = Field(min_length=1)
     """The sections, in order."""
 

@@ -5,7 +5,7 @@ Built once by :func:`engine.packs.compile_packs`; the runtime reads it and never
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -120,11 +120,16 @@ class Registry:
     def forms_for(self, object_name: str) -> tuple[FormDef, ...]:
         return tuple(f for f in self.forms.values() if f.object == object_name)
 
-    def default_form(self, object_name: str, purpose: str = "edit") -> FormDef | None:
-        """The first form of ``object_name`` for ``purpose`` (falling back to any ``edit`` form)."""
+    def default_form(self, object_name: str, purpose: str = "edit",
+                     roles: Collection[str] = ()) -> FormDef | None:
+        """The first form of ``object_name`` for ``purpose`` (falling back to any ``edit`` form)
+        among those for one of ``roles``, else among those for everyone. A form for other roles
+        only is never the answer."""
         forms = self.forms_for(object_name)
-        for wanted in (purpose, "edit"):
-            for form in forms:
-                if form.purpose == wanted:
-                    return form
-        return forms[0] if forms else None
+        for mine in (True, False):
+            for wanted in (purpose, "edit"):
+                for form in forms:
+                    if form.purpose == wanted and (
+                            bool(set(form.roles) & set(roles)) if mine else not form.roles):
+                        return form
+        return next((f for f in forms if not f.roles), None)
