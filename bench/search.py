@@ -40,12 +40,30 @@ from engine.runtime.record_search import RecordSearch  # noqa: E402
 from engine.search import SearchIndexWriter  # noqa: E402
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-_HAN = "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面而方后多定行学法所民得经十三之进着等部度家电力里如水化高自二理起小物现实加量都两体制机当使点从业本去把性好应开它合还因由其些然前外天政四日那社义事平形相全表间样与关各重新线内数正心反你明看原又么利比或但质气第向道命此变条只没结解问意建月公无系军很情者最立代想已通并提直题党程展五果料象员革位入常文总次品式活设及管特件长求老头基资边流路级少图山统接知较将组见计别她手角期根论运农指几九区强放决西被干做必战先回则任取据处队南给色光门即保治北造百规热领七海口东导器压志世金增争济阶油思术极交受联什认六共权收证改清己美再采转更单风切打白教速花带安场身车例真务具万每目至达走积示议声报斗完类八离华名确才科张信马节话米整空元况今集温传土许步群广石记需段研界拉林律叫且究观越织装影算低持音众书布复容儿须际商非验连断深难近矿千周委素技备半办青省列习响约支般史感劳便团往酸历市克何除消构府称太准精值号率族维划选标写存候毛亲快效斯院查江型眼王按格养易置派层片始却专状育厂京识适属圆包火住调满县局照参红细引听该铁价严"
-_WORDS = ("account billing invoice refund printer network password login server order "
-          "payment delivery screen keyboard update install error timeout license backup "
-          "email mobile battery charger router firewall storage database report export "
-          "import signature contract renewal discount coupon shipping warehouse return "
-          "replacement warranty repair cable monitor camera speaker headset driver system").split()
+#: Common Chinese characters the filler text is drawn from.
+_HAN = (
+    "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动"
+    "同工也能下过子说产种面而方后多定行学法所民得经十三之进着等部度家电力里如水化高自"
+    "二理起小物现实加量都两体制机当使点从业本去把性好应开它合还因由其些然前外天政四日"
+    "那社义事平形相全表间样与关各重新线内数正心反你明看原又么利比或但质气第向道命此变"
+    "条只没结解问意建月公无系军很情者最立代想已通并提直题党程展五果料象员革位入常文总"
+    "次品式活设及管特件长求老头基资边流路级少图山统接知较将组见计别她手角期根论运农指"
+    "几九区强放决西被干做必战先回则任取据处队南给色光门即保治北造百规热领七海口东导器"
+    "压志世金增争济阶油思术极交受联什认六共权收证改清己美再采转更单风切打白教速花带安"
+    "场身车例真务具万每目至达走积示议声报斗完类八离华名确才科张信马节话米整空元况今集"
+    "温传土许步群广石记需段研界拉林律叫且究观越织装影算低持音众书布复容儿须际商非验连"
+    "断深难近矿千周委素技备半办青省列习响约支般史感劳便团往酸历市克何除消构府称太准精"
+    "值号率族维划选标写存候毛亲快效斯院查江型眼王按格养易置派层片始却专状育厂京识适属"
+    "圆包火住调满县局照参红细引听该铁价严"
+)
+_WORDS = (
+    "account", "billing", "invoice", "refund", "printer", "network", "password", "login",
+    "server", "order", "payment", "delivery", "screen", "keyboard", "update", "install", "error",
+    "timeout", "license", "backup", "email", "mobile", "battery", "charger", "router",
+    "firewall", "storage", "database", "report", "export", "import", "signature", "contract",
+    "renewal", "discount", "coupon", "shipping", "warehouse", "return", "replacement",
+    "warranty", "repair", "cable", "monitor", "camera", "speaker", "headset", "driver", "system",
+)
 
 
 def _topics(n: int, rng: random.Random) -> list[tuple[str, str]]:
@@ -97,7 +115,7 @@ def _fill(runtime, size: int, topics, rng: random.Random) -> list[int]:  # type:
         conn.execute(insert(customer), [{"id": 1, "name": "Bench", "created_at": NOW,
                                          "updated_at": NOW, "version": 1, "tier": "bronze"}])
     for start in range(0, size, 2000):
-        rows, index_rows = [], []
+        rows = []
         for i in range(start, min(size, start + 2000)):
             t = rng.randrange(len(topics))
             subject, description = _record(rng, topics[t], i % 3)
@@ -106,10 +124,7 @@ def _fill(runtime, size: int, topics, rng: random.Random) -> list[int]:  # type:
                          "customer": 1})
         with runtime.database.begin() as conn:
             conn.execute(insert(ticket), rows)
-            for row in rows:
-                index_rows.extend(writer._rows("ticket", row["id"], row,  # noqa: SLF001
-                                               writer.fields("ticket")))
-            conn.execute(writer._insert, index_rows)  # noqa: SLF001
+            writer.write_new(conn, "ticket", rows)
         print(f"  {min(size, start + 2000)} records", end="\r", file=sys.stderr)
     print(file=sys.stderr)
     return labels

@@ -56,7 +56,7 @@ def compile_search(object_name: str, drafts: SearchDrafts, fields: Mapping[str, 
             allowed = ", ".join(sorted(t.value for t in SEARCHABLE_TYPES))
             problems.append(Problem(
                 "search_field_type",
-                f"search field '{object_name}.{name}' is a {f.type.value}; full-text search "
+                f"search field '{object_name}.{name}' is of type {f.type.value}; full-text search "
                 f"indexes text fields only ({allowed})", doc.key_pos(path)))
             continue
         out.append(SearchField(name, weight))

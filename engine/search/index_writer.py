@@ -98,6 +98,15 @@ class SearchIndexWriter:
         if rows:
             conn.execute(self._insert, rows)
 
+    def write_new(self, conn: Connection, object_name: str,
+                  records: Iterable[Mapping[str, Any]]) -> None:
+        """Index many new records at once (imports, benchmarks): one INSERT for all rows."""
+        fields = self._fields.get(object_name, ())
+        rows = [r for record in records
+                for r in self._rows(object_name, int(record["id"]), record, fields)]
+        if rows:
+            conn.execute(self._insert, rows)
+
     def deleted(self, conn: Connection, object_name: str, record_id: int) -> None:
         """Drop a deleted record's rows."""
         if object_name in self._fields:
@@ -124,12 +133,12 @@ class SearchIndexWriter:
         conn.execute(delete(self.table).where(self.table.c.object == object_name))
         count = 0
         columns = [table.c.id, *(table.c[f] for f in fields)]
-        result = conn.execution_options(yield_per=batch).execute(
-            select(*columns).order_by(table.c.id))
+        result = conn.execute(
+            select(*columns).order_by(table.c.id).execution_options(yield_per=batch))
         pending: list[dict[str, Any]] = []
         for record in result.mappings():
             count += 1
-            pending.extend(self._rows(object_name, int(record["id"]), record, fields))
+            pending.extend(self._rows(object_name, int(record["id"]), dict(record), fields))
             if len(pending) >= batch:
                 conn.execute(self._insert, pending)
                 pending = []

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Engine, MetaData, and_, exists, func, insert, select
 
@@ -28,7 +29,7 @@ class DeflectionReport:
     def deflected(self) -> int:
         return self.searches - self.followed_by_request
 
-    def as_json(self) -> dict[str, object]:
+    def as_json(self) -> dict[str, Any]:
         rate = round(self.deflected / self.searches, 4) if self.searches else None
         return {"object": self.object, "searches": self.searches,
                 "followed_by_request": self.followed_by_request,
