@@ -103,12 +103,24 @@ def test_a_macro_previews_its_reply_and_applies_in_one_step(page: Any, service_d
 
 
 def test_times_follow_the_time_zone_the_user_picks(page: Any, service_desk: Desk) -> None:
-    sign_in(page, service_desk, "supervisor", "/records/ticket/1")  # created 10:00 in Shanghai
+    runtime = service_desk.runtime  # its clock stands at 03:40 UTC, 11:40 in Shanghai
+    customer = runtime.auth.users.by_name(service_desk.logins["customer"][0])
+    assert customer is not None
+    ticket = runtime.records.create("ticket", {
+        "subject": "Clock test", "priority": "P3", "customer": customer.attributes["customer"]},
+        "admin")
+    runtime.records.create("ticket_message", {"ticket": ticket["id"], "kind": "reply",
+                                              "body": "Answered.", "author_type": "agent"},
+                           "supervisor")
+    sign_in(page, service_desk, "supervisor", f"/records/ticket/{ticket['id']}")
     first = page.get_by_role("list", name="Timeline").locator("time").first
-    expect(first).to_contain_text("10:00")
+    expect(first).to_contain_text("11:40")
+    responded = page.get_by_label("First response", exact=True)  # a date-time input
+    expect(responded).to_have_value("2026-06-01T11:40")
     page.get_by_label("Time zone").select_option("UTC")
-    expect(first).to_contain_text("02:00")
+    expect(first).to_contain_text("03:40")
+    expect(responded).to_have_value("2026-06-01T03:40")
     page.reload()  # kept on the server
     expect(page.get_by_label("Time zone")).to_have_value("UTC")
     expect(page.get_by_role("list", name="Timeline").locator("time").first).to_contain_text(
-        "02:00")
+        "03:40")

@@ -5,12 +5,13 @@ import Form from "@rjsf/core";
 import type { ErrorSchema, RJSFSchema, UiSchema } from "@rjsf/utils";
 import { useTranslation } from "react-i18next";
 import { ApiError } from "../api/client";
+import { DateTimeWidget } from "./DateTimeWidget";
 import { ReferenceWidget } from "./ReferenceWidget";
 import { SectionsTemplate } from "./SectionsTemplate";
 import { validator } from "./validator";
 import { DurationWidget, JsonField, RichTextWidget, TagsWidget } from "./widgets";
 
-const widgets = { reference: ReferenceWidget, tags: TagsWidget, duration: DurationWidget, richtext: RichTextWidget };
+const widgets = { datetime: DateTimeWidget, reference: ReferenceWidget, tags: TagsWidget, duration: DurationWidget, richtext: RichTextWidget };
 const fields = { json: JsonField };
 const templates = { ObjectFieldTemplate: SectionsTemplate };
 

@@ -2,10 +2,10 @@
 import { useQuery } from "@tanstack/react-query";
 import { api } from "../api/client";
 import type { ObjectInfo, ObjectSummary } from "../api/types";
-import { useSession } from "./session";
+import { useLocaleAndZone } from "./session";
 
 export function useObjects() {
-  const { locale } = useSession();
+  const { locale } = useLocaleAndZone();
   return useQuery({
     queryKey: ["objects", locale],
     queryFn: () => api.get<{ items: ObjectSummary[] }>("/api/objects", {}, { locale }),
@@ -15,7 +15,7 @@ export function useObjects() {
 
 /** An object's fields and its form for ``purpose`` (edit, create, view or portal). */
 export function useObject(name: string | undefined, purpose = "edit") {
-  const { locale } = useSession();
+  const { locale } = useLocaleAndZone();
   return useQuery({
     queryKey: ["object", name, locale, purpose],
     queryFn: () => api.get<ObjectInfo>("/api/objects/{object_name}", { object_name: name! }, { locale, purpose }),

@@ -23,6 +23,13 @@ export function useSession(): Session {
   return session;
 }
 
+/** The user's language and time zone; outside a session (public pages), the browser's. */
+export function useLocaleAndZone(): { locale: Locale; timeZone: string } {
+  const session = useContext(SessionContext);
+  const { i18n } = useTranslation();
+  return session ?? { locale: i18n.language as Locale, timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone };
+}
+
 /** Shows the sign-in form until the API knows the user, then the children. */
 export function SessionGate({ title, children }: { title: string; children: ReactNode }) {
   const { i18n } = useTranslation();
