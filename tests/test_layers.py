@@ -15,7 +15,7 @@ REPO = ENGINE.parent
 # Lower layers first; a module may import only from its own layer or lower ones.
 # Workflows sit below packs: they are compiled data the Registry holds, as objects are.
 LAYERS = ["errors", "rules_dsl", "objects", "workflows", "packs", "search", "runtime", "jobs",
-          "views", "channels", "scenarios", "api", "cli"]
+          "views", "channels", "imports", "scenarios", "api", "cli"]
 
 
 def _layer(module: str) -> int | None:

@@ -15,6 +15,7 @@ from engine.api.body_limit import DEFAULT_MAX_BODY_BYTES, BodySizeLimit
 from engine.api.bulk import bulk_router
 from engine.api.channels import channels_router
 from engine.api.errors import UnexpectedErrors, install_error_handlers
+from engine.api.exports import exports_router
 from engine.api.health import health_router
 from engine.api.jobs import jobs_router
 from engine.api.json_body import JsonBodyCheck
@@ -71,6 +72,7 @@ def create_app(
     app.include_router(admin_router(runtime))
     app.include_router(jobs_router(runtime))
     app.include_router(objects_router(runtime))
+    app.include_router(exports_router(runtime))  # before /{object}/{id} claims 'export'
     app.include_router(records_router(runtime))
     app.include_router(search_router(runtime))
     app.include_router(public_router(runtime))

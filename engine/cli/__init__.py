@@ -19,6 +19,7 @@ def build_parser() -> argparse.ArgumentParser:
     from engine.cli import (
         _dsl,
         _eval,
+        _import,
         _mail,
         _migrate,
         _pack,
@@ -36,7 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="flowdesk", description=__doc__.splitlines()[0])
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for group in (_packs, _pack, _migrate, _serve, _seed, _users, _worker, _eval, _dsl,
-                  _workflow, _sla, _test, _mail, _search):
+                  _workflow, _sla, _test, _mail, _search, _import):
         group.register(subparsers)
     return parser
 

@@ -9,6 +9,7 @@ from engine.objects.storage.agent_tables import add_agent_tables
 from engine.objects.storage.channel_tables import add_channel_tables
 from engine.objects.storage.columns import IdInteger, UtcDateTime
 from engine.objects.storage.identity_tables import add_identity_tables
+from engine.objects.storage.import_tables import add_import_tables
 from engine.objects.storage.job_table import add_job_table
 from engine.objects.storage.search_table import add_search_table
 from engine.objects.storage.sla_table import add_sla_table
@@ -55,3 +56,4 @@ def add_system_tables(metadata: MetaData) -> None:
     add_channel_tables(metadata)
     add_search_table(metadata)
     add_survey_table(metadata)
+    add_import_tables(metadata)
