@@ -242,6 +242,13 @@ def _read_pack(path: Path) -> LoadedPack:
                     problems.append(Problem("invalid_value", "'extend:' takes the name of the "
                                             "file to change", doc.pos(("extend",))))
                 continue
+            if "extend" in doc.data and "extend" not in getattr(model, "model_fields", {}):
+                problems.append(Problem(
+                    "pack_extend_unsupported",
+                    f"files under {folder}/ cannot say 'extend:' yet (their model declares no "
+                    "merge keys): declare the whole file under its name, which replaces the "
+                    "base pack's", doc.key_pos(("extend",))))
+                continue
             spec, errs = validate_spec(doc, model)
             problems.extend(errs)
             if spec is not None:

@@ -287,3 +287,9 @@ def test_a_designer_overlay_merges_into_a_pack_model_like_a_file(tmp_path: Path)
             {"name": "finnish", "guard": "true"}]}, "designer overlay 4")
     assert [str(p.pos) for p in exc.value.problems] == ["designer overlay 4:1:1"] * 2
     assert "did you mean 'finish'?" in exc.value.problems[0].message
+
+
+def test_extend_in_a_folder_that_cannot_merge_says_so(tmp_path: Path) -> None:
+    problems = _problems(tmp_path, {"users/attributes.yaml": "extend: attributes\n"})
+    assert_one_problem(problems, "pack_extend_unsupported", "1:1",
+                       "files under users/ cannot say 'extend:' yet", "users/attributes.yaml")
