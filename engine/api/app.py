@@ -17,6 +17,7 @@ from engine.api.channels import channels_router
 from engine.api.errors import UnexpectedErrors, install_error_handlers
 from engine.api.exports import exports_router
 from engine.api.health import health_router
+from engine.api.imports import IMPORT_MAX_BODY_BYTES, imports_router
 from engine.api.jobs import jobs_router
 from engine.api.json_body import JsonBodyCheck
 from engine.api.macros import macros_router
@@ -65,11 +66,13 @@ def create_app(
     app.add_middleware(JsonBodyCheck)
     app.add_middleware(RequestTextCheck)
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes,
-                       larger={"/api/channels/": max(max_body_bytes, MAX_MESSAGE_BYTES)})
+                       larger={"/api/channels/": max(max_body_bytes, MAX_MESSAGE_BYTES),
+                               "/api/admin/imports": max(max_body_bytes, IMPORT_MAX_BODY_BYTES)})
     app.add_middleware(UnexpectedErrors)  # added last, so outermost: nothing escapes it
     app.include_router(health_router(runtime))
     app.include_router(auth_router(runtime))
     app.include_router(admin_router(runtime))
+    app.include_router(imports_router(runtime))
     app.include_router(jobs_router(runtime))
     app.include_router(objects_router(runtime))
     app.include_router(exports_router(runtime))  # before /{object}/{id} claims 'export'

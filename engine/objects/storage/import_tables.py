@@ -1,5 +1,6 @@
 """The engine's tables for imports: each run and where it got to (resuming after a crash), and
-the external key every imported record came in under (a second run updates, never duplicates).
+the external key every imported record came in under (a second run updates, never duplicates),
+and the files uploaded through the API between their preview and their run.
 
 Declared beside the audit table (see :mod:`engine.objects.storage.system_tables`), so the same
 plan/apply path creates and migrates them.
@@ -7,14 +8,15 @@ plan/apply path creates and migrates them.
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Column, Index, Integer, MetaData, String, Table
+from sqlalchemy import JSON, Column, Index, Integer, LargeBinary, MetaData, String, Table
 
 from engine.objects.storage.columns import IdInteger, UtcDateTime
 
-__all__ = ["IMPORT_RUNS", "IMPORT_KEYS", "add_import_tables"]
+__all__ = ["IMPORT_RUNS", "IMPORT_KEYS", "IMPORT_UPLOADS", "add_import_tables"]
 
 IMPORT_RUNS = "flowdesk_import_runs"
 IMPORT_KEYS = "flowdesk_import_keys"
+IMPORT_UPLOADS = "flowdesk_import_uploads"
 
 
 def add_import_tables(metadata: MetaData) -> None:
@@ -42,3 +44,15 @@ def add_import_tables(metadata: MetaData) -> None:
         Column("record_id", IdInteger, nullable=False),
     )
     Index("ux_flowdesk_import_keys", keys.c.object, keys.c.key, unique=True)
+    # Files uploaded through the API, kept from the preview to the run.
+    Table(
+        IMPORT_UPLOADS,
+        metadata,
+        Column("id", IdInteger, primary_key=True, autoincrement=True),
+        Column("name", String(255), nullable=False),
+        Column("data", LargeBinary, nullable=False),
+        Column("mapping", JSON, nullable=False),
+        Column("encoding", String(32), nullable=True),
+        Column("created_by", String(128), nullable=False),
+        Column("created_at", UtcDateTime, nullable=False),
+    )
