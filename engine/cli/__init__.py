@@ -17,6 +17,7 @@ __all__ = ["main", "build_parser"]
 
 def build_parser() -> argparse.ArgumentParser:
     from engine.cli import (
+        _desk,
         _dsl,
         _eval,
         _import,
@@ -37,7 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="flowdesk", description=__doc__.splitlines()[0])
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for group in (_packs, _pack, _migrate, _serve, _seed, _users, _worker, _eval, _dsl,
-                  _workflow, _sla, _test, _mail, _search, _import):
+                  _workflow, _sla, _test, _mail, _search, _import, _desk):
         group.register(subparsers)
     return parser
 

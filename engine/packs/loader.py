@@ -215,7 +215,9 @@ def _read_pack(path: Path) -> LoadedPack:
         raise PackError(errs)
     pack = LoadedPack(path=path, manifest=manifest, manifest_doc=manifest_doc)
     for entry in sorted(path.iterdir()):
-        if entry.name.startswith(".") or entry.name in (MANIFEST, "tests", "demo", "README.md"):
+        # desk/ is seed data `flowdesk desk apply` reads (engine/packs/desk_seed.py).
+        if entry.name.startswith(".") or entry.name in (MANIFEST, "tests", "demo", "desk",
+                                                        "README.md"):
             continue
         if entry.is_dir() and entry.name not in PACK_FOLDERS:
             if any(entry.glob("*.yaml")):
