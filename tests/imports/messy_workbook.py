@@ -50,7 +50,7 @@ def customer_workbook() -> bytes:
     ws.merge_cells("D2:E2")  # one header over phone and email
     rows = [
         ["C001", "星河科技有限公司", "金牌", "138 0013 8000", "Sales@XingHe.cn", 45292,
-         "1,234.50", 4, "2025-01-15 09:30"],
+         "1,234.50", 5, "2025-01-15 09:30"],
         ["C002", "ＡＣＭＥ Ltd", "银牌", "+86 10 6552 9988", "ops@acme.com", "2024/2/29",
          "¥2,000", 2, 45500.5],
         None,
