@@ -18,8 +18,9 @@ from typing import Any
 
 from engine.errors import FieldIssue, FlowdeskError, ValidationFailed
 from engine.imports.key_store import ImportKeys, ImportRuns
+from engine.imports.mapping import SheetMapping
 from engine.imports.plan import ImportPlan, RowPlan, RowProblem
-from engine.runtime.audit import AuditTrail
+from engine.runtime.audit import AuditEntry, AuditTrail
 from engine.runtime.records import RecordService
 from engine.runtime.unit_of_work import UnitOfWork
 
@@ -44,7 +45,7 @@ def write_plan(records: RecordService, audit: AuditTrail, plan: ImportPlan, *, r
                actor: str, source: str, progress: Progress | None = None) -> WriteResult:
     """Write ``plan``'s ``create`` and ``update`` rows; returns what was done."""
     mapping = plan.mapping
-    runs, keys = ImportRuns(), ImportKeys()
+    runs = ImportRuns()
     with records.database.begin() as conn:
         state = runs.start(conn, run_id, object_name=mapping.object, source=source,
                            actor=actor, now=records.clock.now())
@@ -56,16 +57,18 @@ def write_plan(records: RecordService, audit: AuditTrail, plan: ImportPlan, *, r
     done = len(plan.rows) - len(todo)
     for start in range(0, len(todo), mapping.batch_size):
         batch = todo[start:start + mapping.batch_size]
-        with records.command(actor) as uow:
-            remembered: dict[str, int] = {}
-            for row in batch:
-                _write_row(records, audit, uow, plan, row, run_id, counts, result,
-                           remembered)
-            keys.remember(uow.conn, mapping.object, remembered)
-            last = batch[-1].number
-            done += len(batch)
-            runs.advance(uow.conn, run_id, last_row=last, counts=counts, now=uow.now,
-                         done=done == len(plan.rows))
+        done += len(batch)
+        # The plan validated every row, so a batch is first written without a savepoint per
+        # row; if the runtime refuses one (a rule, a unique index), the batch is rolled back
+        # and written again row by row in savepoints, rejecting only that row.
+        try:
+            written = _write_batch(records, audit, plan, batch, run_id, actor, counts,
+                                   done == len(plan.rows), careful=False)
+        except _RowRefused:
+            written = _write_batch(records, audit, plan, batch, run_id, actor, counts,
+                                   done == len(plan.rows), careful=True)
+        counts = written.counts
+        result.problems.extend(written.problems)
         if progress is not None:
             progress(done, len(plan.rows))
     if not todo:
@@ -76,10 +79,38 @@ def write_plan(records: RecordService, audit: AuditTrail, plan: ImportPlan, *, r
     return result
 
 
-def _write_row(records: RecordService, audit: AuditTrail, uow: UnitOfWork, plan: ImportPlan,
-               row: RowPlan, run_id: str, counts: dict[str, int], result: WriteResult,
-               remembered: dict[str, int]) -> None:
+class _RowRefused(Exception):
+    """A row the runtime refused in a batch written without savepoints."""
+
+
+@dataclass(slots=True)
+class _Batch:
+    counts: dict[str, int]
+    problems: list[RowProblem] = field(default_factory=list)
+    remembered: dict[str, int] = field(default_factory=dict)
+    #: Audit rows waiting for the batch's end, each run with the time it carries.
+    audit: list[tuple[Any, list[AuditEntry]]] = field(default_factory=list)
+
+
+def _write_batch(records: RecordService, audit: AuditTrail, plan: ImportPlan,
+                 rows: list[RowPlan], run_id: str, actor: str, counts: dict[str, int],
+                 last: bool, *, careful: bool) -> _Batch:
+    batch = _Batch(dict(counts))
+    with records.command(actor) as uow:
+        for row in rows:
+            _write_row(records, uow, plan, row, run_id, batch, careful)
+        for at, entries in batch.audit:
+            audit.write(uow.conn, entries, change_id=uow.change_id, actor=actor, at=at)
+        ImportKeys().remember(uow.conn, plan.mapping.object, batch.remembered)
+        ImportRuns().advance(uow.conn, run_id, last_row=rows[-1].number, counts=batch.counts,
+                             now=uow.now, done=last)
+    return batch
+
+
+def _write_row(records: RecordService, uow: UnitOfWork, plan: ImportPlan, row: RowPlan,
+               run_id: str, batch: _Batch, careful: bool) -> None:
     mapping = plan.mapping
+    counts = batch.counts
     if row.action in ("rejected", "merged", "skipped", "unchanged"):
         counts[row.action] += 1
         return
@@ -88,7 +119,7 @@ def _write_row(records: RecordService, audit: AuditTrail, uow: UnitOfWork, plan:
     batch_now = uow.now
     if row.as_of is not None and row.action == "create":
         uow.now = row.as_of
-    savepoint = uow.conn.begin_nested()
+    savepoint = uow.conn.begin_nested() if careful else None
     try:
         if row.action == "create":
             values = c.validator.validate_create(dict(row.values))
@@ -100,28 +131,37 @@ def _write_row(records: RecordService, audit: AuditTrail, uow: UnitOfWork, plan:
             records.update_in(uow, c.name, row.record_id, changes, note=note)
         if mapping.automations == "run":
             records.settle(uow)
-        else:
-            uow.events.clear()
         # The row's audit rows carry its own time (as_of), not the batch's.
-        audit.write(uow.conn, uow.entries, change_id=uow.change_id, actor=uow.actor,
-                    at=uow.now)
-        savepoint.commit()
+        if uow.entries:
+            if batch.audit and batch.audit[-1][0] == uow.now:
+                batch.audit[-1][1].extend(uow.entries)
+            else:
+                batch.audit.append((uow.now, list(uow.entries)))
+        if savepoint is not None:
+            savepoint.commit()
     except FlowdeskError as exc:
+        if savepoint is None:
+            raise _RowRefused from exc
         savepoint.rollback()
-        issues = (exc.issues if isinstance(exc, ValidationFailed) and exc.issues
-                  else [FieldIssue((), exc.message, exc.code)])
-        columns = {mapping.column(col).field: col for col in mapping.columns}
-        for issue in issues:
-            name = str(issue.loc[0]) if issue.loc else None
-            result.problems.append(RowProblem(row.number, columns.get(name or ""), name,
-                                              issue.msg, issue.type))
+        _refused(row, exc, mapping, batch.problems)
         counts["rejected"] += 1
         return
     finally:
         uow.entries.clear()
-        uow.events.clear()
+        uow.events.clear()  # muted: history raises no automation
         uow.now = batch_now
     counts["created" if row.action == "create" else "updated"] += 1
     for key in [row.key, *row.also_keys]:
-        if key is not None:
-            remembered[key] = row.record_id
+        if key is not None and row.record_id is not None:
+            batch.remembered[key] = row.record_id
+
+
+def _refused(row: RowPlan, exc: FlowdeskError, mapping: SheetMapping,
+             problems: list[RowProblem]) -> None:
+    issues = (exc.issues if isinstance(exc, ValidationFailed) and exc.issues
+              else [FieldIssue((), exc.message, exc.code)])
+    columns = {mapping.column(col).field: col for col in mapping.columns}
+    for issue in issues:
+        name = str(issue.loc[0]) if issue.loc else None
+        problems.append(RowProblem(row.number, columns.get(name or ""), name, issue.msg,
+                                   issue.type))

@@ -200,3 +200,20 @@ def test_a_mapping_that_does_not_fit_is_refused_with_what_is_wrong(
         _import(desk, customer_workbook(), "old.xlsx", mapping)
     assert message in str(refused.value)
     assert refused.value.code == "import_mapping_invalid"
+
+
+def test_a_row_the_runtime_refuses_is_rejected_alone_and_its_batch_still_commits(
+        desk: Runtime) -> None:
+    customer = desk.records.create("customer", {"name": "Acme"}, "setup")
+    rows = ("编号,名称,序列号,客户\r\nA1,Router,SN-1,Acme\r\nA2,Switch,SN-1,Acme\r\n"
+            "A3,Printer,SN-3,Acme\r\n").encode()
+    mapping = {"object": "asset", "key": "编号", "columns": {
+        "名称": "name", "序列号": "serial_number",
+        "客户": {"field": "customer", "lookup": "name"}}}
+    outcome = _import(desk, rows, "assets.csv", mapping, apply=True)
+    written = outcome.written[0]
+    assert (written.counts["created"], written.counts["rejected"]) == (2, 1)
+    [problem] = written.problems
+    assert (problem.row, problem.column, problem.field) == (3, "序列号", "serial_number")
+    assert sorted(a["name"] for a in desk.records.list("asset").items) == ["Printer", "Router"]
+    assert all(a["customer"] == customer["id"] for a in desk.records.list("asset").items)
