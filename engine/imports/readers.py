@@ -10,19 +10,15 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from engine.imports.errors import ImportRefused
 
 __all__ = ["SourceRow", "SourceTable", "read_table", "decode_text", "sheet_names"]
-
-#: Workbooks up to this size are opened in full, so merged header cells can be filled in;
-#: larger ones stream (openpyxl's read-only mode, which cannot see merges).
-FULL_XLSX_BYTES = 4 * 1024 * 1024
-
 
 @dataclass(frozen=True, slots=True)
 class SourceRow:
@@ -140,11 +136,11 @@ def _read_csv(data: bytes, name: str, encoding: str | None,
     return _table(name, ((reader.line_num, row) for row in reader), header_row, used)
 
 
-def _open_workbook(data: bytes, name: str, full: bool) -> Any:
+def _open_workbook(data: bytes, name: str) -> Any:
     import openpyxl
 
     try:
-        return openpyxl.load_workbook(io.BytesIO(data), read_only=not full, data_only=True)
+        return openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises zipfile, KeyError, ValueError... for a bad file
         raise ImportRefused(f"{name}: not a readable XLSX workbook ({exc.__class__.__name__})",
                             code="import_unreadable") from None
@@ -152,17 +148,37 @@ def _open_workbook(data: bytes, name: str, full: bool) -> Any:
 
 def sheet_names(data: bytes, name: str = "workbook") -> list[str]:
     """The sheet names of an XLSX workbook, in order."""
-    book = _open_workbook(data, name, full=False)
+    book = _open_workbook(data, name)
     try:
         return list(book.sheetnames)
     finally:
         book.close()
 
 
+_MERGE = re.compile(rb'<mergeCell ref="([A-Z]+[0-9]+):([A-Z]+[0-9]+)"')
+
+
+def _merged_ranges(book: Any, ws: Any) -> list[tuple[int, int, int, int]]:
+    """The merged ranges of a streamed sheet (min_col, min_row, max_col, max_row): read from
+    the sheet's XML, since openpyxl's read-only mode does not report them."""
+    from openpyxl.utils.cell import range_boundaries
+
+    path = getattr(ws, "_worksheet_path", None)
+    archive = getattr(book, "_archive", None)
+    if path is None or archive is None:
+        return []
+    with archive.open(path) as xml:
+        data = xml.read()
+    tail = data.rfind(b"<mergeCells")
+    if tail < 0:
+        return []
+    return [cast(tuple[int, int, int, int], range_boundaries(f"{a.decode()}:{b.decode()}"))
+            for a, b in _MERGE.findall(data, tail)]
+
+
 def _read_xlsx(data: bytes, name: str, sheet: str | None,
                header_row: int | None) -> SourceTable:
-    full = len(data) <= FULL_XLSX_BYTES
-    book = _open_workbook(data, name, full)
+    book = _open_workbook(data, name)
     try:
         if sheet is None:
             ws = book.worksheets[0]
@@ -172,21 +188,23 @@ def _read_xlsx(data: bytes, name: str, sheet: str | None,
             raise ImportRefused(
                 f"{name}: no sheet '{sheet}'; the workbook has {', '.join(book.sheetnames)}",
                 code="import_sheet_not_found")
-        merged: dict[tuple[int, int], Any] = {}
-        if full:
-            # A merged cell keeps its value in the top-left cell only; spread it over the
-            # range so a header merged over two columns names both.
-            for rng in ws.merged_cells.ranges:
-                value = ws.cell(rng.min_row, rng.min_col).value
-                for r in range(rng.min_row, rng.max_row + 1):
-                    for c in range(rng.min_col, rng.max_col + 1):
-                        merged[(r, c)] = value
+        # A merged cell keeps its value in the top-left cell only; spread it over the range
+        # so a header merged over two columns names both.
+        ranges = _merged_ranges(book, ws)
 
         def lines() -> Iterator[tuple[int, list[Any]]]:
+            spread: dict[tuple[int, int], Any] = {}
             for r, values in enumerate(ws.iter_rows(values_only=True), start=1):
                 cells = list(values)
-                if merged:
-                    cells = [merged.get((r, c), v) for c, v in enumerate(cells, start=1)]
+                if ranges:
+                    for min_col, min_row, max_col, max_row in ranges:
+                        if min_row == r and min_col <= len(cells):
+                            for rr in range(min_row, max_row + 1):
+                                for cc in range(min_col, max_col + 1):
+                                    spread[(rr, cc)] = cells[min_col - 1]
+                    width = max([len(cells), *(c for (row, c) in spread if row == r)])
+                    cells += [None] * (width - len(cells))
+                    cells = [spread.get((r, c), v) for c, v in enumerate(cells, start=1)]
                 yield r, cells
 
         return _table(f"{name}[{ws.title}]", lines(), header_row)
