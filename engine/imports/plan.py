@@ -66,6 +66,8 @@ class RowPlan:
     #: Reference fields whose record an earlier sheet of this import creates.
     pending: dict[str, str] = field(default_factory=dict)
     problems: list[RowProblem] = field(default_factory=list)
+    #: ``values`` as the object's validator returned them (the writer reuses them).
+    checked: dict[str, Any] | None = None
 
 
 @dataclass(slots=True)
@@ -244,9 +246,9 @@ def _validate(plan: ImportPlan, records: RecordService, conn: Connection) -> Non
             row.action, row.record_id = "create", None  # its record was deleted since
         try:
             if row.action == "create":
-                c.validator.validate_create(dict(row.values))
+                row.checked = c.validator.validate_create(dict(row.values))
             else:
-                changes = c.validator.validate_update(dict(row.values))
+                row.checked = changes = c.validator.validate_update(dict(row.values))
                 old = stored[row.record_id]  # type: ignore[index]
                 if not row.pending and _same(c.obj, old, changes):
                     row.action = "unchanged"

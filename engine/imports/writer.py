@@ -122,12 +122,14 @@ def _write_row(records: RecordService, uow: UnitOfWork, plan: ImportPlan, row: R
     savepoint = uow.conn.begin_nested() if careful else None
     try:
         if row.action == "create":
-            values = c.validator.validate_create(dict(row.values))
+            values = (dict(row.checked) if row.checked is not None
+                      else c.validator.validate_create(dict(row.values)))
             record: dict[str, Any] = records.create_in(uow, c.name, values, note=note)
             row.record_id = int(record["id"])
         else:
             assert row.record_id is not None
-            changes = c.validator.validate_update(dict(row.values))
+            changes = (dict(row.checked) if row.checked is not None
+                       else c.validator.validate_update(dict(row.values)))
             records.update_in(uow, c.name, row.record_id, changes, note=note)
         if mapping.automations == "run":
             records.settle(uow)
