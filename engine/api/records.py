@@ -9,10 +9,9 @@ from fastapi import APIRouter, Depends, Request, Response
 
 from engine.api.auth import current_access
 from engine.api.errors import ERROR_RESPONSES
+from engine.api.expected_version import expected_version
 from engine.api.json_body import JSON_OBJECT_BODY, issues_in_body, json_object_body
 from engine.api.path_ids import Id, VersionParam
-from engine.errors import FieldIssue, ValidationFailed
-from engine.objects.storable import INT64_MAX
 from engine.runtime.access import UserAccess
 from engine.runtime.factory import Runtime
 from engine.runtime.record_search import RecordSearch
@@ -30,24 +29,6 @@ _LIST_DOC = (
     "`q=` searches the object's full-text fields (see docs/search.md): matching records, best "
     "first unless `sort` is given, each with `_search` (`score`, `highlights`)."
 )
-
-
-def _version(body: dict[str, Any]) -> int:
-    if "version" not in body:
-        raise ValidationFailed([FieldIssue(
-            ("body", "version"),
-            "required: send the version you last read, so that a concurrent change is "
-            "detected instead of overwritten",
-            "missing",
-        )])
-    version = body.pop("version")
-    if isinstance(version, bool) or not isinstance(version, int) or not (
-            1 <= version <= INT64_MAX):
-        raise ValidationFailed([FieldIssue(
-            ("body", "version"),
-            f"expected the record's version, a whole number from 1 to {INT64_MAX}", "type"
-        )])
-    return version
 
 
 def _etag(record: dict[str, Any]) -> dict[str, str]:
@@ -107,7 +88,8 @@ def records_router(runtime: Runtime) -> APIRouter:
     def update_record(
         object_name: str, record_id: Id, body: Body, access: Access, response: Response
     ) -> dict[str, Any]:
-        version = _version(body)
+        version = expected_version(body)
+        del body["version"]
         with issues_in_body():
             record = access.update(object_name, record_id, body, expected_version=version)
         response.headers.update(_etag(record))

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Response
 
 from engine.api.auth import current_access
 from engine.api.errors import ERROR_RESPONSES
+from engine.api.expected_version import expected_version_issue
 from engine.api.json_body import JSON_OBJECT_BODY, json_object_body
 from engine.api.path_ids import Id
 from engine.errors import FieldIssue, ValidationFailed
@@ -28,14 +29,8 @@ def _parse(body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         issues.append(FieldIssue(("body", key), f"unknown key '{key}': the body holds "
                                  "'version' and 'values'", "additionalProperties"))
     version = body.get("version")
-    if "version" not in body:
-        issues.append(FieldIssue(
-            ("body", "version"),
-            "required: send the version you last read, so that a concurrent change is "
-            "detected instead of overwritten", "missing"))
-    elif isinstance(version, bool) or not isinstance(version, int) or version < 1:
-        issues.append(FieldIssue(
-            ("body", "version"), "expected the record's version, a whole number from 1", "type"))
+    if (version_issue := expected_version_issue(body)) is not None:
+        issues.append(version_issue)
     values = body.get("values", {})
     if not isinstance(values, dict):
         issues.append(FieldIssue(("body", "values"),

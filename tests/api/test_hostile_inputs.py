@@ -135,6 +135,9 @@ CASES: list[tuple[str, str, dict[str, Any], int, str, tuple[list[Any], str] | st
     ("PATCH", "/api/records/customer/1", {"json": {"version": BIG, "notes": "x"}}, 422,
      "validation_failed", (["body", "version"], "expected the record's version, a whole number "
                                                 "from 1 to 9223372036854775807")),
+    ("POST", "/api/records/ticket/1/transitions/start", {"json": {"version": BIG}}, 422,
+     "validation_failed", (["body", "version"], "expected the record's version, a whole number "
+                                                "from 1 to 9223372036854775807")),
     ("DELETE", f"/api/records/customer/1?version={BIG}", {}, 422, "validation_failed",
      (["query", "version"], "Input should be less than or equal to 9223372036854775807")),
     # date-times past the range
