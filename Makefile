@@ -38,6 +38,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/sla_routing.py
 	$(BIN)/python bench/workflows.py
 	$(BIN)/python bench/bounds.py
+	$(BIN)/python bench/json_bodies.py
 
 # Rebuild the web app into designer/static (needs Node and npm; `make run` does not).
 ui:
