@@ -50,6 +50,11 @@ def register(subparsers: Any) -> None:
     command.add_argument("--rejected", metavar="CSV", type=Path, default=None,
                          help="write the rejected rows here, to fix and import again")
     command.add_argument("--actor", default="import", help="who the audit trail names")
+    command.add_argument("--to-history", metavar="SPEC", type=Path, default=None,
+                         help="convert FILE (a flat helpdesk export) into the service history "
+                         "format as SPEC says, write it to --out, import nothing")
+    command.add_argument("--out", metavar="JSONL", type=Path, default=None,
+                         help="where --to-history writes (default: standard output)")
     command.set_defaults(handler=_import)
 
 
@@ -59,6 +64,10 @@ def _import(args: argparse.Namespace) -> int:
     data = _read(args.file)
     runtime = build_engine([args.pack], args.db or database_url_from_env())
     try:
+        if args.to_history is not None:
+            return _to_history(runtime.registry, data, args)
+        if args.file.suffix.lower() == ".jsonl":
+            return _history(runtime, data, args)
         if args.mapping is None:
             if args.object is None:
                 raise ImportRefused("give --mapping, or --object to have one suggested",
@@ -102,3 +111,39 @@ def _read(path: Path) -> bytes:
         return path.read_bytes()
     except OSError as exc:
         raise ImportRefused(f"{path}: {exc.strerror}", code="import_unreadable") from None
+
+
+def _history(runtime: Any, data: bytes, args: argparse.Namespace) -> int:
+    from engine.imports.history import import_history
+    from engine.imports.readers import decode_text
+
+    text, _ = decode_text(data, args.encoding, name=args.file.name)
+    result = import_history(runtime.records, runtime.audit, text, args.file.name,
+                            actor=args.actor, run_id=args.run, apply=args.apply)
+    for line, problem in result.problems:
+        print(f"{args.file.name}:{line}: {problem}")
+    resumed = f" (resumed after line {result.resumed_after})" if result.resumed_after else ""
+    print(", ".join(f"{n} {k}" for k, n in result.counts.items()) + resumed)
+    print("applied." if args.apply else "dry run: nothing was written (add --apply).")
+    return 0
+
+
+def _to_history(registry: Any, data: bytes, args: argparse.Namespace) -> int:
+    from engine.imports.thread_csv import convert_thread_csv, parse_thread_spec
+
+    try:
+        spec_data = yaml.safe_load(args.to_history.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ImportRefused(f"{args.to_history}: cannot read the spec: {exc}",
+                            code="import_mapping_invalid") from None
+    spec = parse_thread_spec(spec_data, str(args.to_history))
+    table = read_table(data, args.file.name, encoding=args.encoding)
+    text, problems = convert_thread_csv(registry, table, spec)
+    for problem in problems:
+        print(f"{args.file.name}: {problem}", file=sys.stderr)
+    if args.out is None:
+        sys.stdout.write(text)
+    else:
+        args.out.write_text(text, encoding="utf-8")
+        print(f"{text.count(chr(10)) - 1} threads written to {args.out}", file=sys.stderr)
+    return 0

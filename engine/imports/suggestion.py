@@ -36,6 +36,10 @@ def suggest_mapping(obj: ObjectType, headers: Sequence[str]) -> dict[str, Any]:
             best = process.extractOne(key, list(names), scorer=fuzz.ratio,
                                       score_cutoff=SUGGEST_SCORE)
             field = names[best[0]] if best else None
+        if field is None and len(key) >= 2:
+            # A header that is part of exactly one field's label: 等级 in 客户等级.
+            within = {names[word] for word in names if key in word}
+            field = within.pop() if len(within) == 1 else None
         if field is not None and field not in taken:
             columns[header] = field
             taken.add(field)

@@ -215,9 +215,10 @@ def _read_pack(path: Path) -> LoadedPack:
         raise PackError(errs)
     pack = LoadedPack(path=path, manifest=manifest, manifest_doc=manifest_doc)
     for entry in sorted(path.iterdir()):
-        # desk/ is seed data `flowdesk desk apply` reads (engine/packs/desk_seed.py).
+        # desk/ is seed data `flowdesk desk apply` reads (engine/packs/desk_seed.py);
+        # imports/ holds example import mappings (docs/imports.md), data the loader ignores.
         if entry.name.startswith(".") or entry.name in (MANIFEST, "tests", "demo", "desk",
-                                                        "README.md"):
+                                                        "imports", "README.md"):
             continue
         if entry.is_dir() and entry.name not in PACK_FOLDERS:
             if any(entry.glob("*.yaml")):
