@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from engine.channels.noise import Verdict, classify
 from engine.channels.parsed_mail import ParsedMail, parse_mail
@@ -117,8 +118,14 @@ class MailIntake:
             return self._quarantine(channel, raw, source, None,
                                     f"the message could not be parsed: {exc!r}", existing)
         try:
-            with self.records.command(f"channel:{channel.name}") as uow:
-                return self._take(uow, channel, mail, raw, source, existing)
+            try:
+                with self.records.command(f"channel:{channel.name}") as uow:
+                    return self._take(uow, channel, mail, raw, source, existing)
+            except IntegrityError:
+                # Another process took the same Message-ID at the same moment (two pollers,
+                # a relay retrying): once more, it is found and ignored as a duplicate.
+                with self.records.command(f"channel:{channel.name}") as uow:
+                    return self._take(uow, channel, mail, raw, source, existing)
         except FlowdeskError as exc:
             return self._quarantine(channel, raw, source, mail, exc.message, existing)
         except Exception as exc:  # noqa: BLE001 - nothing is lost: any failure quarantines

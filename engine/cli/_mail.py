@@ -153,7 +153,9 @@ def start_mail_pollers(runtime: Runtime, env: Mapping[str, str], *,
     stop = threading.Event()
     threads: list[threading.Thread] = []
     intake = MailIntake(runtime.registry, runtime.records, env)
-    for name, channel in runtime.registry.channels.items():
+    # FLOWDESK_MAIL_POLL=0: another process polls (the other children of --processes N).
+    channels = runtime.registry.channels if env.get("FLOWDESK_MAIL_POLL") != "0" else {}
+    for name, channel in channels.items():
         settings = ImapSettings.for_channel(channel, env)
         if settings is None:
             continue

@@ -124,7 +124,9 @@ def _run_children(
         common.append("--once")
     children = [
         subprocess.Popen([sys.executable, "-c", _CHILD, "worker", *common,
-                          "--name", f"{name}-{i}"], env=dict(env))
+                          "--name", f"{name}-{i}"],
+                         # one child polls the mailboxes (engine/cli/_mail.py)
+                         env=dict(env) if i == 1 else {**env, "FLOWDESK_MAIL_POLL": "0"})
         for i in range(1, args.processes + 1)
     ]
 

@@ -257,3 +257,28 @@ def _bounce_for(sent: object, recipient: str) -> bytes:
         b"Diagnostic-Code: smtp; 550 5.1.1 User unknown\r\n\r\n"
         b"--B\r\nContent-Type: message/rfc822\r\n\r\n" + original + b"\r\n--B--\r\n"
     )
+
+
+def test_a_message_taken_by_another_process_at_the_same_moment_is_a_duplicate(
+        desk: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
+    if desk.runtime.database.dialect.name == "sqlite":
+        pytest.skip("SQLite runs one writing command at a time: the race cannot happen there")
+    first = desk.receive(mail(message_id="<other-thread@customer.example>"))
+    opened = desk.intake._open
+    m = channel_tables()["flowdesk_channel_messages"]
+
+    def raced(uow: object, channel: object, parsed: object, message_id: str,
+              verdict: object) -> int:
+        # Another poller commits the same Message-ID between our lookup and our write.
+        with desk.runtime.database.begin() as conn:
+            conn.execute(m.insert().values(
+                channel="email", message_id=message_id, direction="in",
+                thread_object="ticket", thread_id=first.thread_id, automatic=False,
+                created_at=desk.clock.now()))
+        monkeypatch.setattr(desk.intake, "_open", opened)
+        return opened(uow, channel, parsed, message_id, verdict)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(desk.intake, "_open", raced)
+    outcome = desk.receive(mail())
+    assert (outcome.status, outcome.reason, outcome.thread_id) == (
+        "ignored", "duplicate", first.thread_id)
