@@ -26,6 +26,8 @@ def test_agent_replies_from_the_at_risk_view_then_waits_and_resolves(
     badges = page.get_by_role("list", name="SLA")
     expect(badges).to_contain_text("first response")
     expect(badges.locator("[data-state=warning]")).to_have_count(1)
+    # The requester's other records, from the pack's related view of the referenced record.
+    expect(page.get_by_role("region", name="Related").first).to_contain_text(AT_RISK_SUBJECT)
 
     page.get_by_role("button", name="Start work").click()
     expect(page.locator(".record-head .state")).to_have_text("Open")

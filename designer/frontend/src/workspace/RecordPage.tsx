@@ -71,6 +71,9 @@ export default function RecordPage() {
           <RecordForm key={`${data.id}:${data.version}`} schema={info.data.schema} uiSchema={info.data.uiSchema} values={data} onSubmit={save} />
           <WhyAssigned object={object} id={data.id} />
           <Related object={object} id={data.id} />
+          {info.data.fields.filter((f) => f.type === "reference" && f.reference_to && typeof data[f.name] === "number").map((f) => (
+            <Related key={f.name} object={f.reference_to!} id={data[f.name] as number} via={f.label} />
+          ))}
         </aside>
       </div>
     </article>
