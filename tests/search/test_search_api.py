@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from engine.api.app import create_app
 from engine.runtime.factory import Runtime
 from tests.auth_helpers import bearer
 
@@ -174,3 +175,9 @@ def test_suggestions_offer_published_articles_and_solved_records(
         "object": "ticket", "since": "2026-01-01T00:00:00Z", "until": "2027-01-01T00:00:00Z"},
         headers=root).json()
     assert (report["followed_by_request"], report["deflected"]) == (1, 0)
+
+
+def test_the_public_knowledge_base_is_rate_limited_per_client(desk: Runtime) -> None:
+    with TestClient(create_app(desk, public_rate_limit=2)) as limited:
+        answers = [limited.get("/api/public/knowledge_article").status_code for _ in range(3)]
+    assert answers == [200, 200, 429]

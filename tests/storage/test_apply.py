@@ -22,7 +22,7 @@ from engine.objects.storage import (
 )
 
 from .object_builders import PACKS, Pack, field, insert, live_columns, migrate, obj, objects, rows
-from .test_plan import CASES, SYSTEM_TABLES
+from .test_plan import CASES, SYSTEM_TABLES, full_text_changes
 
 TICKET = obj("ticket", field("subject", max_length=80))
 
@@ -308,7 +308,7 @@ def test_every_applied_plan_is_recorded(db_engine: Engine) -> None:
         "description": "create table obj_ticket",
         "data_loss": False,
     }
-    assert len(recorded["changes"]) == 1 + len(SYSTEM_TABLES)
+    assert len(recorded["changes"]) == 1 + len(SYSTEM_TABLES) + full_text_changes(db_engine)
     assert recorded["allow_data_loss"] is False
 
 
@@ -339,7 +339,7 @@ def test_ensure_schema_creates_tables_and_refuses_to_lose_data(db_engine: Engine
     created = ensure_schema(db_engine, before, PACKS)
     again = ensure_schema(db_engine, before, PACKS)
 
-    assert len(created.changes) == 1 + len(SYSTEM_TABLES)
+    assert len(created.changes) == 1 + len(SYSTEM_TABLES) + full_text_changes(db_engine)
     assert again.is_empty
     with pytest.raises(MigrationDataLoss):
         ensure_schema(db_engine, objects(obj("ticket", field("subject"))), PACKS)
