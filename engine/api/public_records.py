@@ -15,6 +15,7 @@ from engine.api.auth import current_access
 from engine.api.errors import ERROR_RESPONSES
 from engine.api.json_body import JSON_OBJECT_BODY, json_object_body
 from engine.api.path_ids import Id
+from engine.api.views import page_json
 from engine.errors import FieldIssue, ValidationFailed
 from engine.runtime.access import UserAccess
 from engine.runtime.factory import Runtime
@@ -44,15 +45,6 @@ def _helpful(body: dict[str, Any]) -> bool:
     return value
 
 
-def _page(page: Any, request: Request) -> dict[str, Any]:
-    next_link = None
-    if page.next_offset is not None:
-        url = request.url.include_query_params(offset=page.next_offset)
-        next_link = f"{url.path}?{url.query}"
-    return {"items": page.items, "total": page.total, "limit": page.limit,
-            "offset": page.offset, "next": next_link}
-
-
 def public_router(runtime: Runtime) -> APIRouter:
     router = APIRouter(prefix="/api/public", tags=["public"], responses=ERROR_RESPONSES)
     search = RecordSearch(runtime.records)
@@ -68,7 +60,7 @@ def public_router(runtime: Runtime) -> APIRouter:
         q = request.query_params.get("q", "")
         page = (search.list(access, object_name, q, params) if q.strip()
                 else access.list(object_name, params))
-        return _page(page, request)
+        return page_json(page, request)
 
     @router.get("/{object_name}/{record_id}", summary="Read a public record (no login)",
                 description="Counts a view; `feedback` holds the votes and views so far.")
