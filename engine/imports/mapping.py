@@ -15,7 +15,8 @@ A mapping file holds one sheet's mapping or several (``sheets:``), each for one 
       <column>: <field>
       <column>: {field: <field>, values: {<cell text>: <option>}, lookup: <field>,
                  format: "%d.%m.%Y"}
-    duplicates: {match: [<field>, ...], fuzzy: <field>, threshold: 90, action: merge}
+    duplicates: {match: [<field>, ...], fuzzy: <field>, threshold: 90, action: merge,
+                 decisions: {<first row of a group>: keep}}
 
 Mappings are data: the engine learns an object's fields from the registry, never from here.
 """
@@ -65,6 +66,8 @@ class DuplicateRules(_Strict):
     #: ``merge``: one record, later rows fill its empty fields; ``skip``: the first row only;
     #: ``keep``: every row its own record (groups are still reported).
     action: Literal["merge", "skip", "keep"] = "merge"
+    #: A group's own decision, by the row number of its first row (as the report lists it).
+    decisions: dict[int, Literal["merge", "skip", "keep"]] = Field(default_factory=dict)
 
 
 class SheetMapping(_Strict):

@@ -206,18 +206,17 @@ def _group_duplicates(plan: ImportPlan, records: RecordService, conn: Connection
     by_number = {r.number: r for r in live}
     plan.groups = find_duplicates([Candidate(r.values, row=r.number) for r in live], stored,
                                   rules.match, rules.fuzzy, rules.threshold)
-    if rules.action == "keep":
-        return
     for group in plan.groups:
         first = by_number[group.rows[0]] if group.rows else None
-        if first is None:
+        action = rules.decisions.get(group.rows[0], rules.action) if group.rows else "keep"
+        if first is None or action == "keep":
             continue
         if first.record_id is None and group.records:
             first.record_id, first.action = group.records[0], "update"
         for number in group.rows[1:]:
             other = by_number[number]
             other.merged_into = first.number
-            if rules.action == "skip":
+            if action == "skip":
                 other.action = "skipped"
                 continue
             other.action = "merged"

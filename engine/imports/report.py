@@ -40,10 +40,13 @@ def report_text(plans: Sequence[ImportPlan], *, applied: bool = False,
             lines.extend(_problem_line(p) for row in plan.rejected for p in row.problems)
         if plan.groups:
             lines.append(f"duplicate groups ({plan.mapping.duplicates.action}):")
+            decisions = plan.mapping.duplicates.decisions
             for group in plan.groups:
                 members = [f"row {n}" for n in group.rows] + [f"record {i}"
                                                              for i in group.records]
-                lines.append(f"  {', '.join(members)}: {'; '.join(group.reasons)}")
+                own = decisions.get(group.rows[0]) if group.rows else None
+                decided = f" [{own}]" if own else ""
+                lines.append(f"  {', '.join(members)}: {'; '.join(group.reasons)}{decided}")
     if extra_problems:
         lines.append("refused while writing:")
         lines.extend(_problem_line(p) for p in extra_problems)

@@ -217,3 +217,15 @@ def test_a_row_the_runtime_refuses_is_rejected_alone_and_its_batch_still_commits
     assert (problem.row, problem.column, problem.field) == (3, "序列号", "serial_number")
     assert sorted(a["name"] for a in desk.records.list("asset").items) == ["Printer", "Router"]
     assert all(a["customer"] == customer["id"] for a in desk.records.list("asset").items)
+
+
+@pytest.mark.parametrize(("decision", "created", "skipped"), [("keep", 5, 0), ("skip", 3, 2)])
+def test_a_duplicate_group_can_be_kept_or_skipped_on_its_own(
+        desk: Runtime, decision: str, created: int, skipped: int) -> None:
+    mapping = {**CUSTOMER_MAPPING, "duplicates": {**CUSTOMER_MAPPING["duplicates"],
+                                                  "decisions": {4: decision}}}
+    outcome = _import(desk, customer_workbook(), "old.xlsx", mapping, apply=True)
+    assert "row 4, row 6, row 7: email = ops@acme.com" in report_text(outcome.plans)
+    assert f"[{decision}]" in report_text(outcome.plans)
+    counts = outcome.written[0].counts
+    assert (counts["created"], counts["skipped"], counts["merged"]) == (created, skipped, 0)
