@@ -252,16 +252,15 @@ def _parse_sort(obj: ObjectType, text: str, issues: list[FieldIssue]) -> tuple[S
 
 
 def _parse_int(
-    key: str, text: str, low: int, high: int | None, issues: list[FieldIssue]
+    key: str, text: str, low: int, high: int, issues: list[FieldIssue]
 ) -> int | None:
     try:
         value = int(text)
     except ValueError:
         value = None
-    if value is None or value < low or (high is not None and value > high):
-        bound = f"between {low} and {high}" if high is not None else f"{low} or more"
-        issues.append(FieldIssue(("query", key), f"expected a whole number {bound}",
-                                 "invalid_value"))
+    if value is None or not low <= value <= high:
+        issues.append(FieldIssue(("query", key), f"expected a whole number between {low} and "
+                                 f"{high}", "invalid_value"))
         return None
     return value
 

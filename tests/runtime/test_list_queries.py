@@ -147,8 +147,10 @@ BAD = [
     ("sort=tags", ("query", "sort"), "cannot sort by tags field 'tags'"),
     ("limit=0", ("query", "limit"), "expected a whole number between 1 and 500"),
     ("limit=501", ("query", "limit"), "expected a whole number between 1 and 500"),
-    ("offset=-1", ("query", "offset"), "expected a whole number 0 or more"),
-    ("offset=x", ("query", "offset"), "expected a whole number 0 or more"),
+    ("offset=-1", ("query", "offset"), "expected a whole number between 0 and "
+     "9223372036854775807"),
+    ("offset=x", ("query", "offset"), "expected a whole number between 0 and "
+     "9223372036854775807"),
 ]
 
 
