@@ -8,6 +8,7 @@ import re
 import unicodedata
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 
 import phonenumbers
@@ -53,7 +54,13 @@ def match_key(value: Any) -> str:
 def clean_phone(value: Any, region: str) -> str:
     """A phone number in E.164 (``+8613800138000``); numbers without ``+country`` are read
     as ``region``'s (ISO 3166 code, e.g. CN)."""
-    text = clean_text(value)
+    return _e164(clean_text(value), region)
+
+
+@lru_cache(maxsize=4096)
+def _e164(text: str, region: str) -> str:
+    # Cached: a sheet repeats its numbers (a customer's switchboard on every contact), and
+    # parsing is the costliest cleansing step.
     if text.startswith("00"):
         text = "+" + text[2:]
     try:
