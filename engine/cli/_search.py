@@ -5,7 +5,10 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from sqlalchemy import text
+
 from engine.objects.storage import DEFAULT_SQLITE_URL
+from engine.objects.storage.search_table import SEARCH_INDEX
 from engine.runtime.factory import DATABASE_URL_ENV
 
 __all__ = ["register"]
@@ -46,6 +49,9 @@ def _reindex(args: argparse.Namespace) -> int:
             with runtime.database.begin() as conn:
                 count = writer.reindex(conn, name, table)
             print(f"{name}: {count} record(s) indexed")
+        # Fresh statistics, so that PostgreSQL's planner picks the GIN index for the new rows.
+        with runtime.database.begin() as conn:
+            conn.execute(text(f"ANALYZE {SEARCH_INDEX}"))
     finally:
         runtime.close()
     return 0
