@@ -15,6 +15,7 @@ from engine.errors import NotFound
 from engine.imports.errors import ImportRefused
 from engine.imports.key_store import ImportRuns
 from engine.imports.mapping import parse_mappings
+from engine.imports.readers import decode_text
 from engine.imports.report import report_json
 from engine.imports.session import run_import
 from engine.imports.suggestion import suggest_mapping
@@ -57,6 +58,13 @@ class ImportUploads:
                                 code="import_unreadable")
         data = _decode(body.get("content_base64"))
         encoding = body.get("encoding")
+        if encoding is not None and (not isinstance(encoding, str) or not 0 < len(encoding) <= 32):
+            raise ImportRefused("encoding: expected an encoding name such as gb18030, or null",
+                                code="import_unknown_encoding")
+        if encoding is not None:
+            decode_text(b"", encoding, name=name)  # refuses an unknown encoding
+        if "object" in body and not isinstance(body["object"], str):
+            raise ImportRefused("object: expected an object name", code="import_mapping_invalid")
         mapping = body.get("mapping")
         if mapping is None:
             from engine.imports.readers import read_table

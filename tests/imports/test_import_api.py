@@ -57,3 +57,18 @@ def test_imports_are_for_admins_and_a_bad_upload_is_refused_with_its_reason(
                                    "message": "content_base64: not valid base64",
                                    "details": []}
     assert admin.get("/api/admin/imports/99").json()["error"]["code"] == "import_not_found"
+
+
+def test_an_upload_with_a_malformed_field_is_refused_not_failed(desk: Runtime) -> None:
+    admin = _client(desk, "root", ["admin"])
+    cases = [({"encoding": 7}, "import_unknown_encoding"),
+             ({"encoding": "no-such-codec"}, "import_unknown_encoding"),
+             ({"mapping": ["x"]}, "import_mapping_invalid"),
+             ({"mapping": None, "object": 3}, "import_mapping_invalid"),
+             ({"mapping": None, "object": "nothing"}, "unknown_object"),
+             ({"name": "notes.pdf",
+               "content_base64": base64.b64encode(b"%PDF-1.4").decode()}, "import_unreadable")]
+    for change, code in cases:
+        answer = admin.post("/api/admin/imports", json={**_upload_body(), **change})
+        assert answer.status_code in (400, 404), (change, answer.text)
+        assert answer.json()["error"]["code"] == code, change
