@@ -106,7 +106,7 @@ def test_roles_compile_into_the_registry(tmp_path: Path) -> None:
 def test_the_shipped_packs_declare_their_roles() -> None:
     repo = Path(__file__).resolve().parents[2]
     service = load_registry([repo / "packs" / "service_default"]).access
-    assert service.role_names == ("admin", "agent", "customer", "supervisor")
+    assert service.role_names == ("admin", "agent", "anonymous", "customer", "supervisor")
     loans = load_registry([repo / "tests" / "packs" / "equipment_loans"]).access
     assert loans.role_names == ("admin", "borrower", "lender")
 
