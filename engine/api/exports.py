@@ -22,6 +22,11 @@ def exports_router(runtime: Runtime) -> APIRouter:
 
     @router.get(
         "/{object_name}/export", summary="Export a list to CSV or XLSX",
+        response_class=Response,
+        responses={200: {"description": "The file",
+                         "content": {media.split(";")[0]: {"schema": {"type": "string",
+                                                                      "format": "binary"}}
+                                     for media in EXPORT_MEDIA_TYPES.values()}}},
         description="`format=csv|xlsx` and the filters and sort of `GET /api/records/{object}`: "
         "every record the user may read that matches, with the fields they may see.")
     def export_records(object_name: str, request: Request, access: Access,
