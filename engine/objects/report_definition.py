@@ -90,6 +90,10 @@ class Measure:
     when: Condition = Condition()
     of: Condition = Condition()
     decimals: int = 2
+    #: a decimal field's digits after the point (its sums, averages, min and max keep them)
+    scale: int | None = None
+    #: ISO 4217 code of a money measure (``currency:``)
+    currency: str | None = None
 
     @property
     def is_duration(self) -> bool:
@@ -97,7 +101,10 @@ class Measure:
 
     @property
     def output_type(self) -> str:
-        """``integer`` (counts, sums/min/max of integers) or ``number``."""
+        """``integer`` (counts, sums/min/max of integers), ``decimal`` (sums, averages, min
+        and max of a decimal field: exact, at the field's scale) or ``number``."""
+        if self.agg in ("sum", "avg", "min", "max") and self.field_type == "decimal":
+            return "decimal"
         if self.agg == "count":
             return "integer"
         if self.agg in ("sum", "min", "max") and self.field_type == "integer":

@@ -311,11 +311,12 @@ class _ReportCompiler:
             invalid("'percent' needs 'where' and/or 'sla': the records counted as a hit")
         if spec.of is not None and agg != "percent":
             invalid("'of' applies to 'percent' only", "of")
-        field_type = None
+        field_type, scale = None, None
         if spec.field is not None:
             f = self.field(spec.field, (*path, "field"), what)
             if f is not None:
                 field_type = str(f.type)
+                scale = f.scale if f.type is FieldType.DECIMAL else None
                 fits = (f.type is FieldType.INTEGER if agg == "nps"
                         else f.type in _NUMBERS)
                 if takes_value and not fits:
@@ -335,6 +336,10 @@ class _ReportCompiler:
                                  (*path, "duration", i))
             duration = (spec.duration[0], spec.duration[1])
         is_duration = duration is not None or field_type == "duration"
+        if spec.currency is not None and not (
+                field_type == "decimal" and agg in ("sum", "avg", "min", "max")):
+            invalid("'currency' applies to the sum, avg, min or max of a decimal field",
+                    "currency")
         if spec.unit is not None and not is_duration:
             invalid("'unit' applies to durations (a 'duration' or a duration field)", "unit")
         when = self.condition(spec.where, spec.sla, path, what)
@@ -347,5 +352,5 @@ class _ReportCompiler:
         return Measure(
             name=spec.name, label=text_of(spec.label) or Text(spec.name), agg=agg,
             field=spec.field, field_type=field_type, duration=duration, unit=unit,
-            when=when, of=of, decimals=spec.decimals)
+            when=when, of=of, decimals=spec.decimals, scale=scale, currency=spec.currency)
 

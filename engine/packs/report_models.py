@@ -115,7 +115,12 @@ class ReportMeasureSpec(_Spec):
     of: ReportConditionSpec | None = None
     """For ``percent``: the records the percentage is of (default: every record of the row)."""
     decimals: int = Field(default=2, ge=0, le=6)
-    """Digits after the point of averages, percentages and durations."""
+    """Digits after the point of averages, percentages and durations (a decimal field's sum,
+    average, minimum and maximum keep the field's own ``scale`` instead)."""
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] | None = None
+    """For a measure of a decimal ``field``: the ISO 4217 code of the money it adds up. Its
+    values then come out as ``{"amount": "350.50", "currency": "CNY"}`` instead of
+    ``"350.50"``."""
 
     _coerce_label = field_validator("label", mode="before")(
         classmethod(lambda cls, v: _label_from_str(v))

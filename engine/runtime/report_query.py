@@ -166,7 +166,8 @@ class _Builder:
             detractors = func.sum(case((v <= 6, 1), else_=0))
             return cast(promoters - detractors, Float) * 100.0 / func.nullif(func.count(v), 0)
         if agg == "avg":
-            return func.avg(cast(v, Float))
+            # A decimal's average stays numeric (exact on PostgreSQL); others average as floats.
+            return func.avg(v if measure.field_type == "decimal" else cast(v, Float))
         if agg == "sum" and measure.field_type in ("integer", "duration"):
             # 64-bit: a two-year sum of seconds passes 2^31.
             return cast(func.sum(v), BigInteger)

@@ -13,7 +13,7 @@ import csv
 import io
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sqlalchemy import ColumnElement
@@ -46,12 +46,15 @@ class ReportColumn:
     kind: str  # dimension or measure
     unit: str | None = None
     options: tuple[tuple[str, Text], ...] = ()
+    currency: str | None = None
 
     def as_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"name": self.name, "label": self.label.as_dict(),
                                "type": self.type, "kind": self.kind}
         if self.unit:
             out["unit"] = self.unit
+        if self.currency:
+            out["currency"] = self.currency
         if self.options:
             out["options"] = [{"value": v, "label": t.as_dict()} for v, t in self.options]
         return out
@@ -121,6 +124,8 @@ def _plain(value: Any) -> Any:
 def _cell(value: Any) -> Any:
     if value is None:
         return ""
+    if isinstance(value, dict):  # money: the amount (the column says the currency)
+        return value["amount"]
     if isinstance(value, str) and value.startswith(_FORMULA_START):
         return "'" + value
     return value
@@ -139,10 +144,23 @@ def _measure_value(measure: Measure, value: Any) -> Any:
         return None
     if measure.output_type == "integer":
         return int(value)
+    if measure.output_type == "decimal":
+        return _exact(measure, value)
     number = float(value)
     if measure.is_duration and measure.agg not in ("count", "percent", "nps"):
         number /= UNIT_SECONDS[measure.unit or "seconds"]
     return round(number, measure.decimals)
+
+
+def _exact(measure: Measure, value: Any) -> Any:
+    """A decimal field's aggregate as an exact decimal string at the field's scale
+    (``"350.50"``), or ``{"amount": ..., "currency": ...}`` for a money measure. SQLite
+    hands sums back as binary floats: read through their shortest repr, they are exact to
+    15 significant digits."""
+    number = value if isinstance(value, Decimal) else Decimal(str(value))
+    scale = measure.scale if measure.scale is not None else measure.decimals
+    amount = str(number.quantize(Decimal(1).scaleb(-scale), rounding=ROUND_HALF_UP))
+    return {"amount": amount, "currency": measure.currency} if measure.currency else amount
 
 
 def _sort_key(dims: list[Dimension]) -> Any:
@@ -169,7 +187,8 @@ def _columns(report: Report, dims: list[Dimension]) -> tuple[ReportColumn, ...]:
                for d in dims]
     columns += [ReportColumn(m.name, m.label, m.output_type, "measure",
                              unit=("percent" if m.agg in ("percent", "nps") else
-                                   m.unit if m.is_duration else None))
+                                   m.unit if m.is_duration else None),
+                             currency=m.currency)
                 for m in report.measures]
     return tuple(columns)
 

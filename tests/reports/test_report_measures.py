@@ -26,14 +26,15 @@ TIMES_COLUMNS = ("kind", "requests", "avg_response_minutes", "max_resolution_hou
 def test_measures_of_every_aggregation_per_group_and_in_total(lab: Runtime) -> None:
     result = run(lab, "times")
     assert table(result, *TIMES_COLUMNS) == [
-        ("software", 3, 60.0, 10.0, 30.0, 900.0, 10.5, 30.75, 1, 7.0, 50.0, -33.33, 2),
-        ("hardware", 2, 15.0, 2.0, 5.0, 300.0, 5.0, 5.0, 0, 10.0, 100.0, 100.0, 1),
+        ("software", 3, 60.0, 10.0, 30.0, 900.0, "10.50", "30.75", 1, 7.0, 50.0, -33.33, 2),
+        ("hardware", 2, 15.0, 2.0, 5.0, 300.0, "5.00", "5.00", 0, 10.0, 100.0, 100.0, 1),
         ("other", 1, None, None, None, None, None, None, 0, None, None, None, 0),
         (None, 1, None, None, None, None, None, None, 0, None, None, None, 0),
     ]
     assert result.totals == {
         "requests": 7, "avg_response_minutes": 45.0, "max_resolution_hours": 10.0,
-        "total_handling": 35.0, "avg_handling": 700.0, "min_amount": 5.0, "sum_amount": 35.75,
+        "total_handling": 35.0, "avg_handling": 700.0, "min_amount": "5.00",
+        "sum_amount": "35.75",
         "sum_reopens": 1, "avg_rating": 8.0, "fcr": 66.67, "nps": 0.0, "done": 3}
 
 
@@ -164,3 +165,24 @@ def test_sums_past_32_bits_are_exact(db_engine: Engine) -> None:
     result = run(lab, "times")
     assert result.totals["sum_reopens"] == 2 * big
     assert result.totals["total_handling"] == round(2 * big / 60, 2)
+
+
+def test_money_comes_out_as_exact_decimals_at_the_fields_scale_with_its_currency(
+        lab: Runtime) -> None:
+    # amount (scale 2): software 10.50 + 20.25, hardware 5.00; the average of software is
+    # 15.375, rounded half up to the field's scale.
+    result = run(lab, "money")
+    cny = lambda amount: {"amount": amount, "currency": "CNY"}  # noqa: E731
+    assert table(result, "kind", "total", "average", "largest") == [
+        ("software", cny("30.75"), "15.38", cny("20.25")),
+        ("hardware", cny("5.00"), "5.00", cny("5.00")),
+        ("other", None, None, None),
+        (None, None, None, None),
+    ]
+    assert result.totals == {"total": cny("35.75"), "average": "11.92", "largest": cny("20.25")}
+    columns = {c["name"]: c for c in result.as_json()["columns"]}
+    assert (columns["total"]["type"], columns["total"]["currency"]) == ("decimal", "CNY")
+    assert "currency" not in columns["average"]
+    lines = result.as_csv().splitlines()
+    assert lines[1] == "Software,30.75,15.38,20.25"
+    assert lines[-1] == "Total,35.75,11.92,20.25"

@@ -60,6 +60,9 @@ CASES = [
     (BASE + "measures:\n  - {name: m, agg: nps, field: amount}\n",
      "4:32 report_field_type report 'bad': measure 'm': 'nps' of decimal field 'amount' does "
      "not compute; it needs an integer field"),
+    (BASE + "measures:\n  - {name: m, agg: sum, field: rating, currency: CNY}\n",
+     "4:40 report_measure_invalid report 'bad': measure 'm': 'currency' applies to the sum, "
+     "avg, min or max of a decimal field"),
     (BASE + "measures:\n  - {name: m, agg: avg}\n",
      "4:5 report_measure_invalid report 'bad': measure 'm': 'avg' needs 'field' (a number or "
      "duration) or 'duration: [start, end]'"),
