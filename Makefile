@@ -39,6 +39,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/workflows.py
 	$(BIN)/python bench/bounds.py
 	$(BIN)/python bench/json_bodies.py
+	$(BIN)/python bench/queue_api.py
 
 # Rebuild the web app into designer/static (needs Node and npm; `make run` does not).
 ui:
