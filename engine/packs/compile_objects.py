@@ -23,7 +23,7 @@ from engine.objects.model import (
 from engine.objects.storage.tables import index_name
 from engine.packs.compile_conversation import attach_conversations
 from engine.packs.compile_rules import RuleSources, attach_rules
-from engine.packs.compile_search import SearchDraft, compile_search, merge_search
+from engine.packs.compile_search import SearchDrafts, compile_search, merge_search
 from engine.packs.loader import LoadedPack
 from engine.packs.models import Label, ObjectSpec
 from engine.packs.source import SourceDocument
@@ -70,7 +70,7 @@ class _ObjectDraft:
     validations: dict[str, tuple[Any, SourceDocument, tuple[Any, ...]]] = field(
         default_factory=dict
     )
-    search: dict[str, SearchDraft] = field(default_factory=dict)
+    search: SearchDrafts = field(default_factory=SearchDrafts)
 
 
 def compile_objects(
@@ -234,7 +234,7 @@ def _compile_object(draft: _ObjectDraft, drafts: Mapping[str, _ObjectDraft],
     if title_field is None:
         title_field = next((f.name for f in fields.values()
                             if not f.system and f.type is FieldType.STRING), None)
-    search = compile_search(draft.name, draft.search, fields, problems)
+    search, suggest = compile_search(draft.name, draft.search, fields, problems)
     if len(problems) > before:
         return None
     label = text_of(draft.values.get("label"), humanize(draft.name))
@@ -249,6 +249,7 @@ def _compile_object(draft: _ObjectDraft, drafts: Mapping[str, _ObjectDraft],
         title_field=title_field,
         pos=draft.doc.pos(("object",)),
         search=search,
+        suggest=suggest,
     )
 
 
