@@ -38,7 +38,7 @@ sys.path.insert(0, str(REPO))
 from engine.api.app import create_app  # noqa: E402
 from engine.objects.storage.sla_table import SLA_CLOCKS  # noqa: E402
 from engine.runtime.clock import ManualClock  # noqa: E402
-from engine.runtime.factory import build_engine  # noqa: E402
+from engine.runtime.factory import Runtime, build_engine  # noqa: E402
 from tests.auth_helpers import bearer  # noqa: E402
 
 PACK = REPO / "packs" / "service_default"
@@ -69,7 +69,7 @@ def scratch_database(url: str) -> Iterator[str]:
         admin.dispose()
 
 
-def load(runtime, tickets: int) -> None:  # type: ignore[no-untyped-def]
+def load(runtime: Runtime, tickets: int) -> None:
     """Customers, tickets and the open tickets' resolution clocks, in batches."""
     table = runtime.records.table("ticket")
     clock_table = Table(SLA_CLOCKS, MetaData(), autoload_with=runtime.database)
