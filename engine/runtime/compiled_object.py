@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 
 from sqlalchemy import Delete, Insert, Select, Table, bindparam, delete, select
 
@@ -46,8 +47,9 @@ class CompiledObject:
     audited_fields: tuple[str, ...]
     #: computed fields and validation rules, run on every write
     rules: RecordRules
-    #: defaults of fields users cannot write (read-only ones): the engine sets them on create
-    engine_defaults: Mapping[str, object]
+    #: every field's ``default:`` (writable and read-only ones, not computed ones): each create
+    #: path (API, automations, channels, imports) fills the fields it leaves out with them
+    create_defaults: Mapping[str, object]
 
     @property
     def name(self) -> str:
@@ -82,11 +84,11 @@ def _compile_one(
         constraints=ConstraintMap(table.name, unique, foreign),
         audited_fields=tuple(f.name for f in obj.custom_fields),
         rules=RecordRules(obj),
-        engine_defaults={
+        create_defaults=MappingProxyType({
             f.name: from_json(f.default, f)
             for f in obj.custom_fields
-            if f.read_only and f.default is not None and f.computed is None
-        },
+            if f.default is not None and f.computed is None
+        }),
     )
 
 

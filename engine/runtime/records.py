@@ -8,6 +8,7 @@ generic; it knows objects only through the compiled registry.
 from __future__ import annotations
 
 import builtins
+import copy
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -243,7 +244,10 @@ class RecordService:
         machine = self._workflows.get(c.name)
         self._check_references(uow.conn, c, values)
         row: dict[str, Any] = dict.fromkeys(c.obj.fields)
-        row.update(c.engine_defaults)
+        for name, default in c.create_defaults.items():
+            if name not in values:
+                # Lists and JSON defaults are mutable: each record gets its own copy.
+                row[name] = copy.deepcopy(default)
         row.update(values)
         if machine is not None:
             row[machine.field] = machine.initial
