@@ -94,6 +94,8 @@ class Measure:
     scale: int | None = None
     #: ISO 4217 code of a money measure (``currency:``)
     currency: str | None = None
+    #: business calendar the ``duration`` is measured on (computed in Python, not SQL)
+    calendar: str | None = None
 
     @property
     def is_duration(self) -> bool:

@@ -70,7 +70,8 @@ def compile_registry(packs: list[LoadedPack], *, actions: ActionRegistry | None 
     slas, sla_problems = compile_sla(packs, objects, declared, workflows, calendars, functions)
     problems += sla_problems
     reports, report_problems = compile_reports(
-        packs, objects, declared, slas, access.role_names, access.user_type, functions)
+        packs, objects, declared, slas, access.role_names, access.user_type, functions,
+        calendars=calendars)
     problems += report_problems
     channels, channel_problems = compile_channels(packs, objects, declared)
     problems += channel_problems

@@ -64,11 +64,13 @@ def compile_reports(
     roles: Collection[str],
     user_type: RecordType,
     functions: FunctionRegistry | None = None,
+    *,
+    calendars: Collection[str] = (),
 ) -> tuple[dict[str, Report], list[Problem]]:
     """Compile every pack's reports (a later pack's replaces one of the same name) against
     ``objects``; ``declared`` names objects that exist but failed to compile (not reported
     twice), ``roles`` the roles a report may name (``admin`` among them), ``user_type``
-    what ``user.<x>`` holds."""
+    what ``user.<x>`` holds, ``calendars`` the business calendars a measure may name."""
     chosen, problems = latest_by_name(packs, "reports", "report")
     records = record_types(objects)
     out: dict[str, Report] = {}
@@ -81,6 +83,7 @@ def compile_reports(
             continue
         sla = next((s for s in slas.values() if s.object == obj.name), None)
         compiler = _ReportCompiler(spec, doc, obj, objects, records, user_type, sla, functions)
+        compiler.calendars = frozenset(calendars)
         report = compiler.compile(roles)
         problems += compiler.problems
         if report is not None:
@@ -115,6 +118,7 @@ class _ReportCompiler:
         self.problems: list[Problem] = []
         self.fields: set[str] = set()
         self.sla_metrics: list[str] = []
+        self.calendars: frozenset[str] = frozenset()
 
     def problem(self, code: str, message: str, path: Path, *, key: bool = False) -> None:
         pos = self.doc.key_pos(path) if key else self.doc.pos(path)
@@ -340,6 +344,15 @@ class _ReportCompiler:
                 field_type == "decimal" and agg in ("sum", "avg", "min", "max")):
             invalid("'currency' applies to the sum, avg, min or max of a decimal field",
                     "currency")
+        if spec.calendar is not None:
+            if duration is None or agg not in ("sum", "avg", "min", "max"):
+                invalid("'calendar' applies to the sum, avg, min or max of a "
+                        "'duration: [start, end]'", "calendar")
+            elif spec.calendar not in self.calendars:
+                self.problem("report_unknown_calendar",
+                             f"{what}: no calendar '{spec.calendar}'"
+                             f"{did_you_mean(spec.calendar, sorted(self.calendars))}",
+                             (*path, "calendar"))
         if spec.unit is not None and not is_duration:
             invalid("'unit' applies to durations (a 'duration' or a duration field)", "unit")
         when = self.condition(spec.where, spec.sla, path, what)
@@ -352,5 +365,6 @@ class _ReportCompiler:
         return Measure(
             name=spec.name, label=text_of(spec.label) or Text(spec.name), agg=agg,
             field=spec.field, field_type=field_type, duration=duration, unit=unit,
-            when=when, of=of, decimals=spec.decimals, scale=scale, currency=spec.currency)
+            when=when, of=of, decimals=spec.decimals, scale=scale, currency=spec.currency,
+            calendar=spec.calendar)
 

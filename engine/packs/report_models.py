@@ -104,6 +104,10 @@ class ReportMeasureSpec(_Spec):
     duration: Annotated[list[Identifier], Field(min_length=2, max_length=2)] | None = None
     """``[start, end]``: aggregate the time from one date/datetime field to another (a record
     missing either is left out)."""
+    calendar: Identifier | None = None
+    """With ``duration`` (``sum``, ``avg``, ``min``, ``max``): count only the business time
+    of this calendar (``calendars/``) between the two instants, e.g. average business hours
+    to resolve. Computed in Python over the counted records, not in SQL (see the docs)."""
     unit: UnitName | None = None
     """The unit a duration is shown in (default: hours for ``duration``, seconds for a
     duration field)."""

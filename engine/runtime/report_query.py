@@ -47,7 +47,7 @@ from engine.runtime.report_params import ReportParams
 from engine.runtime.report_sql import bucket_expression, seconds_between
 from engine.workflows.sla import CANCELLED, PAUSED, RUNNING, STOPPED
 
-__all__ = ["TOTAL", "build_report_statement"]
+__all__ = ["TOTAL", "build_report_statements"]
 
 #: The result column that tells the totals row (1) from a group's row (0).
 TOTAL = "_total"
@@ -146,6 +146,12 @@ class _Builder:
             hit = when if of is None else and_(when, of)
             return [case((hit, 1), else_=0).label(f"h{i}"),
                     (literal(1) if of is None else case((of, 1), else_=0)).label(f"b{i}")]
+        if measure.calendar is not None:
+            # Business time is computed in Python: hand over both instants.
+            assert measure.duration is not None
+            start, end = (self.table.c[n] for n in measure.duration)
+            return [(c if when is None else case((when, c))).label(f"{k}{i}")
+                    for k, c in (("s", start), ("e", end))]
         value = self.value(measure)
         return [(value if when is None else case((when, value))).label(f"v{i}")]
 
@@ -153,6 +159,8 @@ class _Builder:
 
     def aggregate(self, i: int, measure: Measure, cte: CTE) -> Any:
         agg = measure.agg
+        if measure.calendar is not None:
+            return _typed_null(BigInteger())  # computed in Python (reporting/business_time)
         if agg == "count":
             if measure.when.always:
                 return func.count()
@@ -175,10 +183,13 @@ class _Builder:
             return func.min(v)
         return func.max(v) if agg == "max" else func.sum(v)
 
-    def statement(self, scope: ColumnElement[bool] | None) -> Select[Any] | CompoundSelect:
+    def dims(self) -> list[Dimension]:
+        return [d for d in self.report.dimensions if d.name in self.params.group_by]
+
+    def cte(self, scope: ColumnElement[bool] | None) -> CTE:
         report = self.report
-        dims = [d for d in report.dimensions if d.name in self.params.group_by]
-        columns: list[Any] = [self.dimension(d).label(f"d{i}") for i, d in enumerate(dims)]
+        columns: list[Any] = [self.dimension(d).label(f"d{i}")
+                              for i, d in enumerate(self.dims())]
         for i, m in enumerate(report.measures):
             columns += self.inputs(i, m)
         source: Any = self.table
@@ -188,7 +199,10 @@ class _Builder:
                 clock.c.metric == metric))
         if not columns:
             columns = [literal(1).label("one")]
-        cte = select(*columns).select_from(source).where(*self.scope(scope)).cte("report_rows")
+        return select(*columns).select_from(source).where(*self.scope(scope)).cte("report_rows")
+
+    def statement(self, scope: ColumnElement[bool] | None) -> Select[Any] | CompoundSelect:
+        report, dims, cte = self.report, self.dims(), self.cte(scope)
         measures = [self.aggregate(i, m, cte).label(f"m{i}")
                     for i, m in enumerate(report.measures)]
         totals = select(*[_typed_null(cte.c[f"d{i}"].type).label(f"d{i}")
@@ -207,7 +221,7 @@ def _typed_null(type_: Any) -> Any:
     return null() if isinstance(type_, NullType) else cast(null(), type_)
 
 
-def build_report_statement(
+def build_report_statements(
     report: Report,
     params: ReportParams,
     *,
@@ -219,10 +233,21 @@ def build_report_statement(
     user: Mapping[str, Any],
     now: datetime,
     scope: ColumnElement[bool] | None = None,
-) -> Select[Any] | CompoundSelect:
+) -> tuple[Select[Any] | CompoundSelect, Select[Any] | None]:
     """The one statement computing ``report`` for ``params``: a row per group (dimension
     columns ``d0..``, measure columns ``m0..``, ``_total`` 0) and the totals row (``_total``
-    1). ``scope`` is the user's read condition; ``now`` dates age dimensions."""
+    1). ``scope`` is the user's read condition; ``now`` dates age dimensions.
+
+    Second, for the report's business-time measures (``calendar:``, whose ``m{i}`` the first
+    leaves NULL): one row per counted record with its dimension columns ``d0..`` and each such
+    measure's instants ``s{i}``/``e{i}`` (NULL where its condition fails), read from the same
+    CTE; ``None`` when the report has no such measure."""
     builder = _Builder(report, params, obj, tables, clocks, dialect, user, objects,
                        now.astimezone(UTC))
-    return builder.statement(scope)
+    timed = [i for i, m in enumerate(report.measures) if m.calendar is not None]
+    if not timed:
+        return builder.statement(scope), None
+    cte = builder.cte(scope)
+    keys = [cte.c[f"d{i}"] for i in range(len(builder.dims()))]
+    instants = [cte.c[f"{k}{i}"] for i in timed for k in ("s", "e")]
+    return builder.statement(scope), select(*keys, *instants).select_from(cte)

@@ -25,8 +25,9 @@ from engine.packs.registry import Registry
 from engine.runtime.access import ObjectAccess, UserAccess
 from engine.runtime.records import RecordService
 from engine.runtime.report_params import ReportParams, parse_report_params
-from engine.runtime.report_query import TOTAL, build_report_statement
+from engine.runtime.report_query import TOTAL, build_report_statements
 from engine.runtime.report_sql import prepare_connection
+from engine.runtime.reporting.business_time import TOTALS, business_seconds
 from engine.runtime.sla import sla_table
 
 __all__ = ["ReportColumn", "ReportResult", "ReportRunner", "UserReports", "report_summary"]
@@ -210,14 +211,23 @@ class ReportRunner:
         obj = registry.object(report.object)
         tables = {name: self.records.table(name) for name in registry.objects}
         database = self.records.database
-        statement = build_report_statement(
+        statement, per_record = build_report_statements(
             report, params, obj=obj, objects=registry.objects, tables=tables,
             clocks=self._clocks, dialect=database.dialect.name, user=user or {},
             now=self.records.clock.now(), scope=scope)
+        dims = [d for d in report.dimensions if d.name in params.group_by]
+        business: dict[tuple[Any, ...], dict[int, float | None]] = {}
         with database.connect() as conn:
             prepare_connection(conn)
-            fetched = conn.execute(statement).mappings().all()
-        dims = [d for d in report.dimensions if d.name in params.group_by]
+            fetched = [dict(r) for r in conn.execute(statement).mappings().all()]
+            if per_record is not None:
+                streamed = conn.execution_options(yield_per=1000).execute(per_record)
+                business = business_seconds(report, streamed.mappings(), len(dims),
+                                            registry.calendars)
+        for raw in fetched:
+            key = TOTALS if raw[TOTAL] else tuple(raw[f"d{i}"] for i in range(len(dims)))
+            for i, seconds in business.get(key, {}).items():
+                raw[f"m{i}"] = seconds
         rows: list[dict[str, Any]] = []
         totals: dict[str, Any] = {}
         for raw in fetched:

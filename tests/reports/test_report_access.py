@@ -28,10 +28,11 @@ def test_a_requester_counts_only_the_records_they_may_read(lab: Runtime) -> None
 
 
 @pytest.mark.parametrize(("who", "available"), [
-    (principal("lead"), ["backlog", "calendar", "lead_only", "money", "sla_outcomes",
-                         "times", "volume"]),
+    (principal("lead"), ["backlog", "business_time", "calendar", "lead_only", "money",
+                         "sla_outcomes", "times", "volume"]),
     # sla_outcomes groups by a field hidden from requesters; lead_only is for leads
-    (principal("requester", owner=1), ["backlog", "calendar", "money", "times", "volume"]),
+    (principal("requester", owner=1), ["backlog", "business_time", "calendar", "money",
+                                       "times", "volume"]),
     (principal("outsider"), []),
 ])
 def test_the_reports_a_role_may_run(lab: Runtime, who: object, available: list[str]) -> None:
@@ -103,7 +104,7 @@ def _client(runtime: Runtime, role: str, **attributes: object) -> TestClient:
 def test_api_lists_runs_and_exports_reports(lab: Runtime) -> None:
     client = _client(lab, "requester", owner=1)
     listed = client.get("/api/reports").json()["items"]
-    assert [r["name"] for r in listed] == ["backlog", "calendar", "money", "times",
+    assert [r["name"] for r in listed] == ["backlog", "business_time", "calendar", "money", "times",
                                            "volume"]
     assert listed[-1]["dimensions"] == ["kind", "state", "urgent", "owner"]
     answer = client.get("/api/reports/volume", params={"group_by": "kind"})

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import Engine
 
 from engine.runtime.factory import Runtime
-from tests.reports.lab import at, lab_runtime, run, table
+from tests.reports.lab import at, lab_runtime, principal, run, table
 
 
 @pytest.fixture
@@ -184,5 +184,31 @@ def test_money_comes_out_as_exact_decimals_at_the_fields_scale_with_its_currency
     assert (columns["total"]["type"], columns["total"]["currency"]) == ("decimal", "CNY")
     assert "currency" not in columns["average"]
     lines = result.as_csv().splitlines()
-    assert lines[1] == "Software,30.75,15.38,20.25"
+    assert lines[1] == "software,30.75,15.38,20.25"
     assert lines[-1] == "Total,35.75,11.92,20.25"
+
+
+def test_business_time_counts_only_the_calendars_hours_per_group_and_in_total(
+        lab: Runtime) -> None:
+    # office_hours: weekdays 09:00-17:00 UTC. Resolved requests, opened -> resolved:
+    #   1 software Mon 03-02 08:00 -> 12:00: 3h business (09-12), 4h wall clock
+    #   2 software Tue 03-03 23:30 -> Wed 09:30: 0.5h business, 10h wall clock
+    #   4 hardware Mon 03-09 22:00 -> Tue 00:00: 0h business, 2h wall clock
+    result = run(lab, "business_time")
+    assert table(result) == [
+        ("software", 3.5, 1.75, 3.0, 30.0, 14.0, 3),
+        ("hardware", 0.0, 0.0, 0.0, 0.0, 2.0, 2),
+        ("other", None, None, None, None, None, 1),
+        (None, None, None, None, None, None, 1),
+    ]
+    assert result.totals == {"total_hours": 3.5, "avg_hours": 1.17, "longest_hours": 3.0,
+                             "quickest_done_minutes": 0.0, "wall_clock_hours": 16.0,
+                             "requests": 7}
+
+
+def test_business_time_counts_only_the_records_the_user_may_read(lab: Runtime) -> None:
+    # A requester with owner 1 reads requests 1, 2 and 5.
+    result = run(lab, "business_time", principal("requester", owner=1), group_by="kind")
+    assert table(result, "kind", "total_hours", "requests") == [
+        ("software", 3.5, 2), ("other", None, 1)]
+    assert result.totals["avg_hours"] == 1.75

@@ -63,6 +63,13 @@ CASES = [
     (BASE + "measures:\n  - {name: m, agg: sum, field: rating, currency: CNY}\n",
      "4:40 report_measure_invalid report 'bad': measure 'm': 'currency' applies to the sum, "
      "avg, min or max of a decimal field"),
+    (BASE + "measures:\n  - {name: m, agg: avg, duration: [opened_at, resolved_at], "
+            "calendar: office_hour}\n",
+     "4:71 report_unknown_calendar report 'bad': measure 'm': no calendar 'office_hour' "
+     "(did you mean 'office_hours'?)"),
+    (BASE + "measures:\n  - {name: m, agg: count, calendar: office_hours}\n",
+     "4:27 report_measure_invalid report 'bad': measure 'm': 'calendar' applies to the sum, "
+     "avg, min or max of a 'duration: [start, end]'"),
     (BASE + "measures:\n  - {name: m, agg: avg}\n",
      "4:5 report_measure_invalid report 'bad': measure 'm': 'avg' needs 'field' (a number or "
      "duration) or 'duration: [start, end]'"),

@@ -1,0 +1,1 @@
+"""Report computations that run in Python rather than SQL (business time on a calendar)."""
