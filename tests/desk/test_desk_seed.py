@@ -60,7 +60,8 @@ def test_a_seed_mistake_is_reported_at_its_place(tmp_path: Path, desk: Runtime) 
 
 
 def test_a_malformed_seed_file_is_refused_before_anything_is_made(tmp_path: Path) -> None:
-    pack = write_pack(tmp_path, {"desk/people.yaml": "users:\n  - {name: ola, roles: [agent], emial: o@x.example}\n"})
+    pack = write_pack(tmp_path, {
+        "desk/people.yaml": "users:\n  - {name: ola, roles: [agent], emial: o@x.example}\n"})
     with pytest.raises(PackError) as exc:
         read_desk_seeds(load_packs([pack]))
     assert_one_problem(exc.value.problems, "unknown_key", "2:33", "did you mean 'email'?",
