@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from engine.errors import PackError
+from engine.imports.mapping import load_mappings
 from engine.objects.model import RESERVED_FIELD_NAMES, SYSTEM_FIELDS
 from engine.packs.loader import PACK_FOLDERS
 from engine.packs.models import (
@@ -214,8 +215,10 @@ def test_pack_files_validate_and_cross_check(pack: Path) -> None:
 def test_service_packs_give_every_text_in_english_and_chinese(pack: Path) -> None:
     missing: list[str] = []
     for path in sorted(pack.rglob("*.yaml")):
-        if path.relative_to(pack).parts[0] in ("tests", "demo"):
-            continue  # scenario files and the demo script, not pack files (the loader skips both)
+        if path.relative_to(pack).parts[0] in ("tests", "demo", "imports"):
+            # scenario files, the demo script and import mappings: not pack files (the loader
+            # skips all three; the mappings are loaded below)
+            continue
         kind = path.parent.name
         # Every folder's own model (reports/, sla/, roles/, ... too), pack.yaml's otherwise.
         model: type[BaseModel] = PACK_FOLDERS.get(kind, PackManifest)
@@ -242,7 +245,7 @@ def test_service_default_declares_the_customer_service_objects_and_forms() -> No
     assert {name: form.purpose for name, (_, form) in merged.forms.items()} == {
         "ticket_create": "create", "ticket_agent": "edit", "ticket_portal": "portal",
         "customer": "edit", "contact": "edit", "asset": "edit", "knowledge_article": "edit",
-        "survey_response": "view", "macro": "edit",
+        "survey_response": "view", "survey_answer": "create", "macro": "edit",
     }  # fmt: skip
 
 
@@ -343,3 +346,8 @@ def test_loader_refuses_the_broken_pack(case: str) -> None:
     with pytest.raises(PackError) as info:
         _load_registry([BROKEN / case])
     assert BROKEN_CASES[case][1] in str(info.value)
+
+
+@pytest.mark.parametrize("name", ["customers", "contacts"])
+def test_the_default_packs_example_import_mappings_load(name: str) -> None:
+    assert load_mappings(SERVICE_DEFAULT / "imports" / f"{name}.yaml")
