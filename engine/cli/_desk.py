@@ -8,21 +8,13 @@ import sys
 from typing import Any
 
 from engine.cli._serve import resolve_pack_paths
+from engine.cli._users import add_pack_and_db_options
 from engine.errors import PackError
-from engine.objects.storage import DEFAULT_SQLITE_URL
-from engine.runtime.factory import DATABASE_URL_ENV, Runtime, build_engine, database_url_from_env
+from engine.runtime.factory import Runtime, build_engine, database_url_from_env
 
 __all__ = ["register"]
 
 ACTOR = "cli"
-
-
-def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--pack", dest="packs", action="append", default=[], metavar="PACK",
-                        help="pack folder (repeatable; default: the default pack)")
-    parser.add_argument("--db", metavar="URL", default=None,
-                        help=f"database URL (default: ${DATABASE_URL_ENV}, else "
-                        f"{DEFAULT_SQLITE_URL})")
 
 
 def register(subparsers: Any) -> None:
@@ -31,7 +23,7 @@ def register(subparsers: Any) -> None:
     apply = commands.add_parser(
         "apply", help="create the teams and users of the packs' desk/*.yaml that are missing "
         "and set their agents' routing profiles (safe to run again)")
-    _common(apply)
+    add_pack_and_db_options(apply)
     apply.set_defaults(handler=_apply)
     agent = commands.add_parser("agent", help="set an agent's routing profile")
     agent.add_argument("name")
@@ -40,10 +32,10 @@ def register(subparsers: Any) -> None:
     agent.add_argument("--capacity", type=int, default=None)
     agent.add_argument("--availability", choices=["online", "away", "offline"], default=None)
     agent.add_argument("--calendar", default=None, help="a calendar the packs declare")
-    _common(agent)
+    add_pack_and_db_options(agent)
     agent.set_defaults(handler=_agent)
     agents = commands.add_parser("agents", help="list agents' routing profiles")
-    _common(agents)
+    add_pack_and_db_options(agents)
     agents.set_defaults(handler=_agents)
 
 

@@ -16,12 +16,13 @@ from engine.objects.storage import DEFAULT_SQLITE_URL
 from engine.runtime.factory import DATABASE_URL_ENV, Runtime, build_engine, database_url_from_env
 from engine.runtime.principal import SCOPES
 
-__all__ = ["register"]
+__all__ = ["register", "add_pack_and_db_options"]
 
 CLI_ACTOR = "cli"
 
 
-def _common(parser: argparse.ArgumentParser) -> None:
+def add_pack_and_db_options(parser: argparse.ArgumentParser) -> None:
+    """``--pack`` (repeatable) and ``--db``, as the database commands take them."""
     parser.add_argument("--pack", dest="packs", action="append", default=[], metavar="PACK",
                         help="pack folder (repeatable; default: the default pack)")
     parser.add_argument("--db", metavar="URL", default=None,
@@ -48,10 +49,10 @@ def register(subparsers: Any) -> None:
     secret.add_argument("--password-stdin", action="store_true",
                         help="read the password from the first line of standard input")
     secret.add_argument("--no-password", action="store_true")
-    _common(create)
+    add_pack_and_db_options(create)
     create.set_defaults(handler=run_user_create)
     listing = user_commands.add_parser("list", help="list users")
-    _common(listing)
+    add_pack_and_db_options(listing)
     listing.set_defaults(handler=run_user_list)
 
     token = subparsers.add_parser("token", help="manage API tokens")
@@ -64,7 +65,7 @@ def register(subparsers: Any) -> None:
     tcreate.add_argument("--scope", dest="scopes", action="append", choices=SCOPES,
                          help="read, write or admin (repeatable; default: read)")
     tcreate.add_argument("--expires-in-days", type=int, default=None)
-    _common(tcreate)
+    add_pack_and_db_options(tcreate)
     tcreate.set_defaults(handler=run_token_create)
 
 

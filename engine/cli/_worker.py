@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
+from engine.cli._mail import add_mail_options, mail_environ, start_mail_pollers
 from engine.cli._stop_signals import on_stop_signals
 from engine.objects.storage import DEFAULT_SQLITE_URL
 from engine.runtime.factory import DATABASE_URL_ENV, build_engine, database_url_from_env
@@ -44,29 +45,9 @@ def register(subparsers: Any) -> None:
                         help="longest a claim may sit idle before PostgreSQL releases it "
                         "(default 300)")
     parser.add_argument("--name", default=None, help="worker name (default worker-<pid>)")
-    parser.add_argument("--smtp-host", default=None,
-                        help="SMTP server for email jobs (default: $FLOWDESK_SMTP_HOST)")
-    parser.add_argument("--smtp-port", type=int, default=None,
-                        help="SMTP port (default: $FLOWDESK_SMTP_PORT, else 25)")
-    parser.add_argument("--mail-from", default=None,
-                        help="sender address (default: $FLOWDESK_MAIL_FROM)")
-    parser.add_argument("--mailbox-dir", default=None, metavar="DIR",
-                        help="deliver email into DIR as .eml files instead of SMTP "
-                        "(default: $FLOWDESK_MAILBOX_DIR)")
+    add_mail_options(parser)
     parser.add_argument("--no-migrate", action="store_true", help=argparse.SUPPRESS)
     parser.set_defaults(handler=run_worker)
-
-
-def _environ(args: argparse.Namespace) -> dict[str, str]:
-    env = dict(os.environ)
-    for option, variable in (("smtp_host", "FLOWDESK_SMTP_HOST"),
-                             ("smtp_port", "FLOWDESK_SMTP_PORT"),
-                             ("mail_from", "FLOWDESK_MAIL_FROM"),
-                             ("mailbox_dir", "FLOWDESK_MAILBOX_DIR")):
-        value = getattr(args, option)
-        if value is not None:
-            env[variable] = str(value)
-    return env
 
 
 def run_worker(args: argparse.Namespace) -> int:
@@ -78,7 +59,7 @@ def run_worker(args: argparse.Namespace) -> int:
         return 2
     packs = resolve_pack_paths(args.packs)
     url = args.db or database_url_from_env()
-    env = _environ(args)
+    env = mail_environ(args)
     runtime = build_engine(packs, url, migrate=not args.no_migrate, environ=env)
     name = args.name or f"worker-{os.getpid()}"
     if args.processes > 1:
@@ -104,9 +85,8 @@ def _run_in_this_process(
               f"{result.retried} to retry, {result.dead} dead", file=sys.stderr)
         return 0
     print(f"{name}: running jobs from {worker.runtime.database.url!r}", file=sys.stderr)
-    from engine.cli._mail import start_mail_pollers
 
-    stop_pollers = start_mail_pollers(worker.runtime, _environ(args))  # IMAP mailboxes
+    stop_pollers = start_mail_pollers(worker.runtime, mail_environ(args))  # IMAP mailboxes
     try:
         worker.run_forever(stop, poll_interval=args.poll)
     finally:
